@@ -1,0 +1,1 @@
+"""NN Playground's web app: pages, the catalog API and training sessions over websockets."""

@@ -1,0 +1,137 @@
+"""Building and encoding what the server sends: frames, network and points messages.
+
+Grids travel as bytes (one per cell), deflated and base64-encoded (docs/protocol.md). JSON is
+written with `to_json`, which turns every non-finite float into null, so no NaN ever reaches
+a page as invalid JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import zlib
+from typing import Any
+
+import numpy as np
+
+from engine.trainer import Trainer
+from engine.views import feature_grids, layer_gradients, metrics, network_grids, neuron_grid
+
+CLASS_LEVELS = 40  # byte = 40 * class + confidence level (0..39); 6 classes fit in a byte
+
+
+def to_json(message: dict[str, Any]) -> str:
+    try:
+        return json.dumps(message, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return json.dumps(_finite(message), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def pack(bytes_: np.ndarray) -> str:
+    """uint8 array -> base64 of its deflated bytes."""
+    return base64.b64encode(zlib.compress(bytes_.tobytes(), 6)).decode("ascii")
+
+
+def quantize(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Values in [-scale, scale] to bytes: b = round((v / scale + 1) * 127.5), clipped."""
+    v = np.nan_to_num(values / scale, nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.rint((np.clip(v, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
+def encode_output(output: np.ndarray) -> dict[str, Any]:
+    n = output.shape[0]
+    if output.ndim == 2:
+        return {"n": n, "kind": "score", "data": pack(quantize(output))}
+    k = output.shape[2]
+    cls = output.argmax(axis=2)
+    conf = (output.max(axis=2) - 1.0 / k) / (1.0 - 1.0 / k)  # 1/k .. 1 -> 0 .. 1
+    level = np.rint(np.clip(np.nan_to_num(conf), 0, 1) * (CLASS_LEVELS - 1))
+    return {"n": n, "kind": "class", "data": pack((cls * CLASS_LEVELS + level).astype(np.uint8))}
+
+
+def encode_grids(grids: np.ndarray) -> dict[str, Any]:
+    """(count, n, n) grids sharing one symmetric scale (at least 1, as TFP's [-1, 1])."""
+    peak = float(np.max(np.abs(grids))) if grids.size else 1.0
+    scale = max(1.0, peak) if math.isfinite(peak) else 1.0
+    return {"n": grids.shape[-1], "scale": scale, "data": pack(quantize(grids, scale))}
+
+
+def _rounded(a: np.ndarray) -> list[Any]:
+    return np.round(a, 5).tolist()
+
+
+def frame(trainer: Trainer, grid: int, thumb: int, since: int,
+          focus: tuple[int, int] | None) -> dict[str, Any]:  # fmt: skip
+    """Everything the page redraws, for epochs after `since`."""
+    grids = network_grids(trainer, grid, thumb)
+    recent = [e for e in trainer.history if e.epoch > since]
+    msg: dict[str, Any] = {
+        "type": "frame",
+        "epoch": trainer.epoch,
+        "history": {
+            "epoch": [e.epoch for e in recent],
+            "train_loss": [e.train_loss for e in recent],
+            "test_loss": [e.test_loss for e in recent],
+        },
+        "metrics": metrics(trainer),
+        "output": encode_output(grids["output"]),
+        "neurons": [encode_grids(g) for g in grids["neurons"]],
+        "weights": [_rounded(d.params["weight"]) for d in trainer.model.dense],
+        "biases": [_rounded(d.params["bias"]) for d in trainer.model.dense],
+        "gradients": layer_gradients(trainer),
+        "focus": None,
+    }
+    if focus is not None:
+        layer, neuron = focus
+        values = neuron_grid(trainer, layer, neuron, grid)
+        msg["focus"] = {"layer": layer, "neuron": neuron, **encode_grids(values[None])}
+    return msg
+
+
+def network(trainer: Trainer, thumb: int) -> dict[str, Any]:
+    c, d, model = trainer.config, trainer.data, trainer.model
+    sizes = [len(c.features), *c.hidden, model.dense[-1].params["bias"].shape[0]]
+    return {
+        "type": "network",
+        "config": config_dict(trainer),
+        "sizes": sizes,
+        "features": list(c.features),
+        "problem": d.problem,
+        "n_classes": d.n_classes,
+        "head": model.head.name,
+        "source": d.source,
+        "feature_grids": encode_grids(feature_grids(c.features, thumb)),
+    }
+
+
+def points(trainer: Trainer) -> dict[str, Any]:
+    d = trainer.data
+
+    def split(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        return {"x": np.round(x, 4).tolist(), "y": np.round(y, 4).tolist()}
+
+    return {
+        "type": "points",
+        "problem": d.problem,
+        "n_classes": d.n_classes,
+        "train": split(d.x_train, d.y_train),
+        "test": split(d.x_test, d.y_test),
+    }
+
+
+def config_dict(trainer: Trainer) -> dict[str, Any]:
+    """The config as JSON-ready data (tuples as lists)."""
+    from dataclasses import asdict
+
+    return json.loads(json.dumps(asdict(trainer.config)))
