@@ -9,8 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OMP_NUM_THREADS=1 \
     MKL_NUM_THREADS=1 \
     NNP_HOST=0.0.0.0 \
-    NNP_PORT=8000
+    NNP_PORT=8000 \
+    PATH=/opt/venv/bin:$PATH
 
+# A virtual environment: works the same on the official image and on a Debian base whose
+# Python is externally managed (PEP 668).
+RUN python -m venv /opt/venv
 WORKDIR /srv
 
 # 1. Dependencies only (cached until pyproject.toml changes): install the project's
