@@ -4,7 +4,7 @@ A head is an output activation followed by a loss, plus how to read z as a predi
 
     name         problem      outputs  output activation  loss           targets
     bce          binary       1        linear             bce            0/1
-    tanh_mse     binary       1        tanh               mse            -1/+1 (TensorFlow Playground)
+    tanh_mse     binary       1        tanh               mse            -1/+1 (TF Playground)
     sigmoid_mse  binary       1        sigmoid            mse            0/1 (why MSE stalls)
     hinge        binary       1        linear             hinge          0/1
     softmax_ce   multiclass   k        linear             cross_entropy  class index
@@ -160,7 +160,8 @@ class MSEHead(Head):
 
 
 def default_head(problem: str, n_classes: int) -> str:
-    """The standard head for a dataset: bce for 2 classes, softmax_ce for more, mse for regression."""
+    """The standard head for a dataset: bce for 2 classes, softmax_ce for more, mse for
+    regression."""
     if problem == "regression":
         return "mse"
     return "bce" if n_classes == 2 else "softmax_ce"

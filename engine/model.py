@@ -102,6 +102,11 @@ class Model:
                 self.params[f"{i}.{key}"] = value
                 self.grads[f"{i}.{key}"] = layer.grads[key]
         self.weight_keys = [f"{self.layers.index(d)}.weight" for d in self.dense]
+        # Parameters and batch-norm buffers by name: the live arrays (never rebound).
+        self.arrays: dict[str, np.ndarray] = dict(self.params)
+        for i, layer in enumerate(self.layers):
+            for key, value in getattr(layer, "buffers", {}).items():
+                self.arrays[f"{i}.{key}"] = value
 
     def _add(self, layer: Layer) -> None:
         self.layers.append(layer)
@@ -174,18 +179,11 @@ class Model:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Parameters and batch-norm buffers by name, copied."""
-        state = {k: v.copy() for k, v in self.params.items()}
-        for i, layer in enumerate(self.layers):
-            for key, value in getattr(layer, "buffers", {}).items():
-                state[f"{i}.{key}"] = value.copy()
-        return state
+        return {k: v.copy() for k, v in self.arrays.items()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy values into the existing arrays (shapes must match exactly): all or nothing."""
-        targets = dict(self.params)
-        for i, layer in enumerate(self.layers):
-            for key, value in getattr(layer, "buffers", {}).items():
-                targets[f"{i}.{key}"] = value
+        targets = self.arrays
         missing = sorted(set(targets) - set(state))
         if missing:
             raise ConfigError("weights", missing[0], "present (every parameter of this network)")
@@ -204,15 +202,21 @@ class Model:
             array[...] = values[key]
 
     def copy_params_into(self, store: dict[str, np.ndarray]) -> None:
-        """Snapshot parameters into preallocated arrays (for divergence rollback)."""
-        for key, value in self.params.items():
+        """Snapshot parameters and buffers into preallocated arrays (for divergence rollback)."""
+        for key, value in self.arrays.items():
             if key in store:
                 store[key][...] = value
             else:
                 store[key] = value.copy()
 
+    def restore(self, store: Mapping[str, np.ndarray]) -> None:
+        """Copy a snapshot from `copy_params_into` back, unchecked (the rollback's inverse)."""
+        for key, array in self.arrays.items():
+            array[...] = store[key]
+
     def all_finite(self) -> bool:
-        return all(np.isfinite(v).all() for v in self.params.values())
+        """Every parameter and buffer is finite (a non-finite running variance breaks eval)."""
+        return all(np.isfinite(v).all() for v in self.arrays.values())
 
 
 def _as_spec(specs: Spec | Sequence[Spec]) -> Spec | tuple[Spec, ...]:

@@ -6,29 +6,29 @@ data (points and split) from `data_seed`; initial weights from `init_seed`; batc
 dropout masks from `init_seed` too, so a Rewind replays a run bit for bit.
 
 A non-finite loss or weight is not an exception: the trainer rolls back to the weights at the
-start of that epoch, sets `status` to DIVERGED and records why in `divergence`.
+start of that epoch (and clears the optimizer's state), sets `status` to DIVERGED and records
+why in `divergence`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from engine.config import DATA, LIVE, MODEL, TrainConfig
 from engine.datasets import train_test_split, validate_points
-from engine.errors import ConfigError
+from engine.errors import ConfigError, DataError
 from engine.features import transform
 from engine.model import Model
 from engine.optimizers import OPTIMIZERS, Optimizer
-from engine.registry import Spec
 from engine.regularizers import REGULARIZERS
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OK = "ok"
     DIVERGED = "diverged"
 
@@ -115,6 +115,7 @@ class Trainer:
         new_data = self._draw_data(new) if "data" in kinds else self.data
         if new_data.problem != self.data.problem or new_data.n_classes != self.data.n_classes:
             kinds.add("model")
+        new.model_spec(new_data.problem, new_data.n_classes)  # the output fits user points too
         self.config, self.data = new, new_data
         if "model" in kinds:
             self._build_model()
@@ -126,11 +127,11 @@ class Trainer:
 
     def _apply_live(self, old: TrainConfig, new: TrainConfig, changed: set[str]) -> None:
         if "optimizer" in changed:
-            name = _spec_name(new.optimizer)
-            if name == _spec_name(old.optimizer):  # same algorithm: keep its state
-                self.optimizer.set(**_spec_values(new.optimizer))
+            built = OPTIMIZERS.from_spec(new.optimizer, "optimizer")
+            if built.name == self.optimizer.name:  # same algorithm: keep its state, and take
+                self.optimizer.set(**built.config())  # every value of the spec (defaults too)
             else:
-                self.optimizer = OPTIMIZERS.from_spec(new.optimizer, "optimizer")
+                self.optimizer = built
         if "regularization" in changed:
             self.regularizer = REGULARIZERS.from_spec(new.regularization, "regularization")
         if "dropout" in changed:
@@ -151,15 +152,25 @@ class Trainer:
         config = self.config.with_changes(changes)
         if self.data.source == "custom" and data_seed is None:
             return  # user points have no seed to redraw from
-        self.config, self.data = config, self._draw_data(config)
-        self._encode()
+        data = self._draw_data(config)
+        refit = data.problem != self.data.problem or data.n_classes != self.data.n_classes
+        self.config, self.data = config, data
+        if refit:  # user points of other classes than the dataset's were replaced
+            self._build_model()
+        else:
+            self._encode()
 
     def set_points(self, x: Any, y: Any, problem: str, n_classes: int, max_points: int) -> None:
         """Replace the data with points given by a user; the network is rebuilt if it must be."""
         x, y = validate_points(x, y, problem, n_classes, max_points)
         rng = np.random.default_rng(self.config.data_seed)
         xtr, ytr, xte, yte = train_test_split(x, y, self.config.train_ratio, rng)
+        if not len(xtr):  # every epoch needs a training point
+            least = math.ceil(1 / self.config.train_ratio)
+            raise DataError("points", len(x), f"at least {least} points (one for training)")
         refit = problem != self.data.problem or n_classes != self.data.n_classes
+        if refit:
+            self.config.model_spec(problem, n_classes)  # the chosen output must fit them
         self.data = Data(problem, n_classes, xtr, ytr, xte, yte, "custom")
         if refit:
             self._build_model()
@@ -246,8 +257,11 @@ class Trainer:
         return Epoch(self.epoch, train, test)
 
     def _diverge(self, reason: str) -> Epoch:
-        """Roll back to the epoch's starting weights and record why."""
-        self.model.load_state_dict({**self.model.state_dict(), **self._snapshot})
+        """Roll back to the epoch's starting weights and record why. The optimizer's state (a
+        momentum buffer or running averages grown huge on the way) is dropped, or lowering the
+        learning rate could not recover the run."""
+        self.model.restore(self._snapshot)
+        self.optimizer.reset_state()
         self.status = Status.DIVERGED
         lr = getattr(self.optimizer, "lr", None)
         self.divergence = {
@@ -267,14 +281,6 @@ def _suggest(config: TrainConfig, lr: float | None) -> str:
     return "Reset with a smaller initialization or fewer layers."
 
 
-def _spec_name(spec: Spec) -> str:
-    return spec if isinstance(spec, str) else spec["name"]
-
-
-def _spec_values(spec: Spec) -> dict[str, Any]:
-    return {} if isinstance(spec, str) else {k: v for k, v in spec.items() if k != "name"}
-
-
 def _check_index(field: str, value: Any, size: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
         raise ConfigError(field, value, f"an integer in [0, {size - 1}]")
@@ -284,4 +290,3 @@ def _finite(field: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(field, value, "a finite number")
     return float(value)
-
