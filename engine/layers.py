@@ -55,6 +55,19 @@ class Layer:
     def reinit(self, init: InitializerLike, rng: np.random.Generator) -> None:
         """Reset the parameters (and buffers) in place, as for a fresh network."""
 
+    def adopt(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Move parameters and gradients into the given arrays (views into a model's flat
+        buffers, so one optimizer call updates every parameter). Values are copied over; from
+        then on the layer uses the new arrays. Called once, when a model is built."""
+        for key, value in self.params.items():
+            params[key][...] = value
+        self.params = {k: params[k] for k in self.params}
+        self.grads = {k: grads[k] for k in self.grads}
+        for key in self.params:  # the named aliases (weight, dweight, ...) follow
+            if hasattr(self, key):
+                setattr(self, key, self.params[key])
+                setattr(self, "d" + key, self.grads[key])
+
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}={v.shape}" for k, v in self.params.items())
         return f"{type(self).__name__}({shapes})"
@@ -89,6 +102,7 @@ class Dense(Layer):
         self.dweight, self.dbias = self.grads["weight"], self.grads["bias"]
         self.reinit(init, rng)
         self._x = np.zeros((0, fan_in))
+        self.input_grad = True  # False for a network's first layer: nobody needs dL/dx there
 
     def reinit(self, init: InitializerLike, rng: np.random.Generator) -> None:
         """Redraw W and b in place (shapes are checked by the assignment: no broadcasting)."""
@@ -112,7 +126,7 @@ class Dense(Layer):
         # dW = xᵀ dout,  db = Σ_rows dout,  dx = dout Wᵀ
         np.matmul(self._x.T, dout, out=self.dweight)
         np.add.reduce(dout, axis=0, out=self.dbias)
-        return dout @ self.weight.T
+        return dout @ self.weight.T if self.input_grad else dout
 
 
 class ActivationLayer(Layer):

@@ -90,23 +90,41 @@ class Model:
             elif spec.norm == "layer_norm":
                 self._add(LayerNorm(width))
             self._add(ActivationLayer(act))
-            if spec.dropout > 0:
-                self._add(Dropout(spec.dropout, noise_rng))
+            # Always present (p = 0 is a free identity), so the rate can change live.
+            self._add(Dropout(spec.dropout, noise_rng))
             fan_in = width
         self._add(Dense(fan_in, self.head.n_outputs(spec.n_classes), init, init_rng))
+        self.dense[0].input_grad = False
         self.noise_rng = noise_rng
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
-        for i, layer in enumerate(self.layers):
-            for key, value in layer.params.items():
-                self.params[f"{i}.{key}"] = value
-                self.grads[f"{i}.{key}"] = layer.grads[key]
+        self._flatten()
         self.weight_keys = [f"{self.layers.index(d)}.weight" for d in self.dense]
         # Parameters and batch-norm buffers by name: the live arrays (never rebound).
         self.arrays: dict[str, np.ndarray] = dict(self.params)
         for i, layer in enumerate(self.layers):
             for key, value in getattr(layer, "buffers", {}).items():
                 self.arrays[f"{i}.{key}"] = value
+
+    def _flatten(self) -> None:
+        """Every parameter becomes a view into one flat buffer, every gradient into another:
+        an optimizer step is then a handful of NumPy calls on the whole network instead of a
+        handful per array (the optimizers are elementwise, so the maths is the same)."""
+        total = sum(v.size for layer in self.layers for v in layer.params.values())
+        self.flat = np.zeros(total)
+        self.flat_grad = np.zeros(total)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        offset = 0
+        for i, layer in enumerate(self.layers):
+            views, grad_views = {}, {}
+            for key, value in layer.params.items():
+                end = offset + value.size
+                views[key] = self.flat[offset:end].reshape(value.shape)
+                grad_views[key] = self.flat_grad[offset:end].reshape(value.shape)
+                offset = end
+            layer.adopt(views, grad_views)
+            for key in views:
+                self.params[f"{i}.{key}"] = layer.params[key]
+                self.grads[f"{i}.{key}"] = layer.grads[key]
 
     def _add(self, layer: Layer) -> None:
         self.layers.append(layer)

@@ -110,8 +110,6 @@ class Trainer:
         if not changed:
             return set()
         kinds = {"model" if k in MODEL else "data" if k in DATA else "live" for k in changed}
-        if "dropout" in changed and (old.dropout == 0) != (new.dropout == 0):
-            kinds.add("model")  # dropout layers exist only in networks built with them
         new_data = self._draw_data(new) if "data" in kinds else self.data
         if new_data.problem != self.data.problem or new_data.n_classes != self.data.n_classes:
             kinds.add("model")
@@ -223,6 +221,7 @@ class Trainer:
             return self.history[-1] if self.history else self._evaluate()
         model, opt = self.model, self.optimizer
         params, grads = model.params, model.grads
+        flat, flat_grad = {"network": model.flat}, {"network": model.flat_grad}
         reg, rate = self.regularizer, self.config.reg_rate
         penalised = [(params[k], grads[k]) for k in model.weight_keys] if reg.name != "none" else []
         model.copy_params_into(self._snapshot)
@@ -241,7 +240,7 @@ class Trainer:
                     reg.add_grad(w, g, rate)
                 if start == last:
                     model.copy_params_into(self._before_last)
-                opt.step(params, grads)
+                opt.step(flat, flat_grad)  # every parameter at once: one view of them all
             self.epoch += 1
             result = self._evaluate()
         if not (math.isfinite(result.train_loss) and model.all_finite()):

@@ -241,10 +241,22 @@ def test_layers_and_parameter_names_follow_torch_sequential() -> None:
     }
 
 
-def test_no_dropout_layers_without_dropout_and_one_output_for_binary() -> None:
+def test_dropout_layers_always_present_at_rate_zero_and_one_output_for_binary() -> None:
+    # Dropout is always built (p = 0 is an identity) so its rate can change live.
     model = build("bce", "none", hidden=(2,))
-    assert [layer.kind for layer in model.layers] == ["dense", "activation", "dense"]
-    assert model.params["2.weight"].shape == (2, 1)
+    assert [layer.kind for layer in model.layers] == ["dense", "activation", "dropout", "dense"]
+    assert [d.p for d in model.dropouts] == [0.0]
+    assert model.params["3.weight"].shape == (2, 1)
+
+
+def test_parameters_are_views_of_one_flat_buffer() -> None:
+    model = build(norm="batch_norm")
+    assert model.flat.size == sum(p.size for p in model.params.values())
+    for key, value in model.params.items():
+        assert np.shares_memory(value, model.flat), key
+        assert np.shares_memory(model.grads[key], model.flat_grad), key
+    model.flat[:] = 0.5
+    assert all(np.all(v == 0.5) for v in model.params.values())
 
 
 def test_params_and_grads_are_the_layers_own_arrays() -> None:
@@ -379,9 +391,9 @@ def test_state_dict_is_a_copy_and_round_trips() -> None:
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (lambda s: s.pop("2.bias"), "weights"),
+        (lambda s: s.pop("3.bias"), "weights"),
         (lambda s: s.update({"0.weight": np.zeros((2, 4))}), "weights.0.weight"),
-        (lambda s: s.update({"4.weight": np.full((3, 1), np.nan)}), "weights.4.weight"),
+        (lambda s: s.update({"6.weight": np.full((3, 1), np.nan)}), "weights.6.weight"),
         (lambda s: s.update({"0.bias": [1, "a", 2, 3]}), "weights.0.bias"),
     ],
 )

@@ -182,13 +182,16 @@ def test_a_new_learning_rate_keeps_weights_and_optimizer() -> None:
 def test_a_new_learning_rate_keeps_the_momentum_buffer() -> None:
     trainer = _full_batch(optimizer={"name": "sgd", "lr": 0.03, "momentum": 0.9})
     trainer.run(2)
-    buffers = {k: s["momentum_buffer"].copy() for k, s in trainer.optimizer.state.items()}
+    buffer = trainer.optimizer.state["network"]["momentum_buffer"].copy()
     weights = trainer.model.state_dict()
     trainer.configure(optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9})
     grads = _manual_grads(trainer)
     trainer.step_epoch()
+    offset = 0  # the flat buffer holds the parameters in the order of model.params
     for key, value in trainer.model.params.items():
-        step = 0.9 * buffers[key] + grads[key]  # b_t = μ b_{t-1} + g_t
+        old = buffer[offset : offset + value.size].reshape(value.shape)
+        offset += value.size
+        step = 0.9 * old + grads[key]  # b_t = μ b_{t-1} + g_t
         np.testing.assert_allclose(value, weights[key] - 0.1 * step, rtol=1e-14, atol=1e-16)
 
 
@@ -210,7 +213,7 @@ def test_switching_optimizer_builds_a_new_one() -> None:
     assert trainer.optimizer.lr == 0.01 and trainer.optimizer.state == {}
     assert same_state(trainer.model.state_dict(), weights)
     trainer.step_epoch()
-    assert trainer.optimizer.state["0.weight"]["t"] == 5
+    assert trainer.optimizer.state["network"]["t"] == 5  # one flat buffer: one state
 
 
 def test_batch_size_regularization_and_shuffle_change_live() -> None:
@@ -223,7 +226,7 @@ def test_batch_size_regularization_and_shuffle_change_live() -> None:
     assert trainer.regularizer.name == "l2"
     trainer.optimizer = opt = type(trainer.optimizer)(lr=0.03)  # count this epoch's steps
     trainer.step_epoch()
-    assert opt.state["0.weight"]["t"] == 3  # 50 points in batches of 20
+    assert opt.state["network"]["t"] == 3  # 50 points in batches of 20
 
 
 def test_l2_rate_enters_the_step() -> None:
@@ -252,7 +255,6 @@ def test_activation_and_dropout_rate_change_live() -> None:
         ({"hidden": [3]}, {"model"}),
         ({"init_seed": 5}, {"model"}),
         ({"norm": "layer_norm"}, {"model"}),
-        ({"dropout": 0.3}, {"live", "model"}),  # a network without dropout layers is rebuilt
         ({"features": ["x1", "x2", "x1_x2"]}, {"model"}),
         ({"dataset": {"name": "spiral_k", "classes": 3}}, {"data", "model"}),
         ({"dataset": "plane"}, {"data", "model"}),
@@ -367,8 +369,8 @@ def test_set_weight_and_bias_change_exactly_one_entry() -> None:
     trainer.set_bias(2, 0, -1)
     after = trainer.model.state_dict()
     expected = copy.deepcopy(before)
-    expected["2.weight"][3, 0] = 2.5  # layer 1 = the second Dense layer, torch index 2
-    expected["4.bias"][0] = -1.0
+    expected["3.weight"][3, 0] = 2.5  # layer 1 = the second Dense layer, Sequential index 3
+    expected["6.bias"][0] = -1.0
     assert same_state(after, expected)
 
 
@@ -454,7 +456,7 @@ def test_set_points_replaces_the_data_and_refits_the_output() -> None:
     assert trainer.data.source == "custom"
 
     trainer.set_points(x, rng.integers(0, 3, 40), "classification", 3, 1000)
-    assert trainer.model.head.name == "softmax_ce" and trainer.model.params["4.bias"].shape == (3,)
+    assert trainer.model.head.name == "softmax_ce" and trainer.model.params["6.bias"].shape == (3,)
     assert metrics(trainer)["confusion"] and len(metrics(trainer)["confusion"]) == 3
 
     trainer.set_points(x, rng.uniform(-1, 1, 40), "regression", 0, 1000)
@@ -556,3 +558,12 @@ def test_training_matches_a_torch_loop(changes: dict[str, Any]) -> None:
         theirs = state[key].numpy()
         theirs = theirs.T if key in trainer.model.weight_keys else theirs
         np.testing.assert_allclose(value, theirs, rtol=1e-9, atol=1e-8, err_msg=key)
+
+
+def test_dropout_from_zero_is_live_and_keeps_the_weights() -> None:
+    trainer = make(**SMALL)
+    trainer.run(2)
+    weights = trainer.model.state_dict()
+    assert trainer.configure(dropout=0.3) == {"live"}
+    assert trainer.epoch == 2 and same_state(trainer.model.state_dict(), weights)
+    assert [layer.p for layer in trainer.model.dropouts] == [0.3, 0.3]
