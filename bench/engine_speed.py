@@ -11,6 +11,7 @@ SGD update. Also times the 100 x 100 output grid plus every neuron's grid for th
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
 
@@ -26,8 +27,9 @@ from engine.views import network_grids  # noqa: E402
 
 SETUPS = {
     "2-8-8-1 tanh, batch 10": dict(hidden=(8, 8), outputs=1, batch=10, head="bce"),
-    "2-64-64-64-2 tanh, batch 128": dict(hidden=(64, 64, 64), outputs=2, batch=128,
-                                         head="softmax_ce"),  # fmt: skip
+    "2-64-64-64-2 tanh, batch 128": dict(
+        hidden=(64, 64, 64), outputs=2, batch=128, head="softmax_ce"
+    ),
 }
 LR = 0.01
 
@@ -74,7 +76,7 @@ def numpy_step(setup: dict):
     """The floor: the same maths written out by hand, no abstractions."""
     rng = np.random.default_rng(0)
     sizes = [2, *setup["hidden"], setup["outputs"]]
-    ws = [rng.uniform(-0.5, 0.5, (a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    ws = [rng.uniform(-0.5, 0.5, (a, b)) for a, b in itertools.pairwise(sizes)]
     bs = [np.zeros(b) for b in sizes[1:]]
     multiclass = setup["outputs"] > 1
 
@@ -108,7 +110,7 @@ def torch_step(setup: dict):
     torch.set_num_threads(1)
     sizes = [2, *setup["hidden"], setup["outputs"]]
     layers: list = []
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+    for a, b in itertools.pairwise(sizes):
         layers += [torch.nn.Linear(a, b, dtype=torch.float64), torch.nn.Tanh()]
     net = torch.nn.Sequential(*layers[:-1])
     opt = torch.optim.SGD(net.parameters(), lr=LR)

@@ -1,10 +1,10 @@
 """NN Playground's engine: every building block of the basics in NumPy, exact to PyTorch.
 
-    from engine import ACTIVATIONS, LOSSES, OPTIMIZERS, INITIALIZERS, DATASETS
-    ACTIVATIONS.get("gelu").derivative(x)
-    value, dlogits = LOSSES.get("cross_entropy")(logits, targets)
-    opt = OPTIMIZERS.build("adam", lr=1e-3)
-    opt.step(params, grads)
+from engine import ACTIVATIONS, LOSSES, OPTIMIZERS, INITIALIZERS, DATASETS
+ACTIVATIONS.get("gelu").derivative(x)
+value, dlogits = LOSSES.get("cross_entropy")(logits, targets)
+opt = OPTIMIZERS.build("adam", lr=1e-3)
+opt.step(params, grads)
 """
 
 from engine.activations import ACTIVATIONS

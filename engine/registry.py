@@ -221,7 +221,9 @@ class Registry(Generic[C]):
         elif isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
             name, values = spec["name"], {k: v for k, v in spec.items() if k != "name"}
         else:
-            raise ConfigError(where, spec, f'the name of a {self.kind}, or {{"name": ..., parameters}}')
+            raise ConfigError(
+                where, spec, f'the name of a {self.kind}, or {{"name": ..., parameters}}'
+            )
         try:
             cls = self._entries[name]
         except KeyError:
