@@ -11,12 +11,21 @@ import base64
 import json
 import math
 import zlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from engine.trainer import Trainer
-from engine.views import feature_grids, layer_gradients, metrics, network_grids, neuron_grid
+from engine.views import (
+    activation_stats,
+    feature_grids,
+    layer_gradients,
+    metrics,
+    network_grids,
+    neuron_grid,
+)
 
 CLASS_LEVELS = 40  # byte = 40 * class + confidence level (0..39); 6 classes fit in a byte
 
@@ -71,10 +80,87 @@ def _rounded(a: np.ndarray) -> list[Any]:
     return np.round(a, 5).tolist()
 
 
-def frame(trainer: Trainer, grid: int, thumb: int, since: int,
-          focus: tuple[int, int] | None) -> dict[str, Any]:  # fmt: skip
-    """Everything the page redraws, for epochs after `since`."""
-    grids = network_grids(trainer, grid, thumb)
+@dataclass
+class FrameContext:
+    """What a view may use: the trainer, the grid sizes, the focused neuron, and a cache so
+    views that share a computation (the output and neuron grids) do it once per frame."""
+
+    trainer: Trainer
+    grid: int
+    thumb: int
+    focus: tuple[int, int] | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def grids(self) -> dict[str, Any]:
+        if "grids" not in self.cache:
+            self.cache["grids"] = network_grids(self.trainer, self.grid, self.thumb)
+        return self.cache["grids"]
+
+
+View = Callable[[FrameContext], Any]
+# Everything a frame can carry, by name. A lab asks for the views it draws (`start.views`);
+# a new lab with a new picture registers one more view here and touches nothing else.
+VIEWS: dict[str, View] = {}
+DEFAULT_VIEWS = ("metrics", "output", "neurons", "weights", "biases", "gradients", "focus")
+
+
+def view(name: str) -> Callable[[View], View]:
+    def register(fn: View) -> View:
+        if name in VIEWS:
+            raise ValueError(f"view {name!r} is registered twice")
+        VIEWS[name] = fn
+        return fn
+
+    return register
+
+
+@view("metrics")
+def _metrics(ctx: FrameContext) -> Any:
+    return metrics(ctx.trainer)
+
+
+@view("output")
+def _output(ctx: FrameContext) -> Any:
+    return encode_output(ctx.grids()["output"])
+
+
+@view("neurons")
+def _neurons(ctx: FrameContext) -> Any:
+    return [encode_grids(g) for g in ctx.grids()["neurons"]]
+
+
+@view("weights")
+def _weights(ctx: FrameContext) -> Any:
+    return [_rounded(d.params["weight"]) for d in ctx.trainer.model.dense]
+
+
+@view("biases")
+def _biases(ctx: FrameContext) -> Any:
+    return [_rounded(d.params["bias"]) for d in ctx.trainer.model.dense]
+
+
+@view("gradients")
+def _gradients(ctx: FrameContext) -> Any:
+    return layer_gradients(ctx.trainer)
+
+
+@view("activations")
+def _activations(ctx: FrameContext) -> Any:
+    return activation_stats(ctx.trainer)
+
+
+@view("focus")
+def _focus(ctx: FrameContext) -> Any:
+    if ctx.focus is None:
+        return None
+    layer, neuron = ctx.focus
+    values = neuron_grid(ctx.trainer, layer, neuron, ctx.grid)
+    return {"layer": layer, "neuron": neuron, **encode_grids(values[None])}
+
+
+def frame(ctx: FrameContext, views: tuple[str, ...], since: int) -> dict[str, Any]:
+    """The named views, and the losses of every epoch after `since`."""
+    trainer = ctx.trainer
     recent = [e for e in trainer.history if e.epoch > since]
     msg: dict[str, Any] = {
         "type": "frame",
@@ -84,18 +170,9 @@ def frame(trainer: Trainer, grid: int, thumb: int, since: int,
             "train_loss": [e.train_loss for e in recent],
             "test_loss": [e.test_loss for e in recent],
         },
-        "metrics": metrics(trainer),
-        "output": encode_output(grids["output"]),
-        "neurons": [encode_grids(g) for g in grids["neurons"]],
-        "weights": [_rounded(d.params["weight"]) for d in trainer.model.dense],
-        "biases": [_rounded(d.params["bias"]) for d in trainer.model.dense],
-        "gradients": layer_gradients(trainer),
-        "focus": None,
     }
-    if focus is not None:
-        layer, neuron = focus
-        values = neuron_grid(trainer, layer, neuron, grid)
-        msg["focus"] = {"layer": layer, "neuron": neuron, **encode_grids(values[None])}
+    for name in views:
+        msg[name] = VIEWS[name](ctx)
     return msg
 
 
@@ -132,6 +209,4 @@ def points(trainer: Trainer) -> dict[str, Any]:
 
 def config_dict(trainer: Trainer) -> dict[str, Any]:
     """The config as JSON-ready data (tuples as lists)."""
-    from dataclasses import asdict
-
     return json.loads(json.dumps(asdict(trainer.config)))

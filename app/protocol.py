@@ -33,6 +33,7 @@ class Start(Command):
     type: Literal["start"]
     config: dict[str, Any] = Field(default_factory=dict)
     play: bool = False
+    views: list[str] | None = None  # what frames carry (app.frames.VIEWS); None: the default
 
 
 class Configure(Command):

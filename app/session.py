@@ -6,8 +6,10 @@
                  stopping early when a command arrives; then build the frame
 
 The loop alone touches the trainer, and only between chunks, so commands apply between
-epochs and never race a training step. Frames are throttled to `frame_rate`; the writer keeps
-only the newest unsent frame, so a slow client never makes the server queue frames.
+epochs and never race a training step. Frames are throttled to `frame_rate`. Messages go out
+in the order they were made, except that the session keeps one unsent frame at most: a newer
+frame takes its place in line and its history, so a slow client never makes the server queue
+frames and still gets every epoch's loss.
 """
 
 from __future__ import annotations
@@ -67,16 +69,19 @@ class Session:
         self.state = State.PAUSED
         self.commands: asyncio.Queue[Command | ProtocolError] = asyncio.Queue()
         self.interrupt = threading.Event()  # set by the reader: stop the chunk early
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # Messages, and for the unsent frame a token marking its place in line.
+        self.outbox: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
         self.pending_frame: dict[str, Any] | None = None
-        self.frame_ready = asyncio.Event()
+        self.frame_turn: object | None = None  # the pending frame's token in the outbox
         self.applied = 0
         self.sent_epoch = -1  # the last epoch whose loss has been sent in a frame's history
         self.focus: tuple[int, int] | None = None
         self.epochs_per_second: float | None = None
         self.frame_interval = 1.0 / settings.frame_rate
         self.next_frame = 0.0
+        self.next_chunk = 0.0  # with a speed cap: when the next chunk may start
         self.frames_sent = 0
+        self.views: tuple[str, ...] = frames.DEFAULT_VIEWS
 
     # -- the three tasks --------------------------------------------------------------------
 
@@ -97,7 +102,9 @@ class Session:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # wait, not gather: a cancelled gather raises its children's CancelledError, which
+            # hides the server's own cancellation of this task (the ASGI server's cancel scope)
+            await asyncio.wait(tasks)
 
     async def _read(self) -> None:
         limit = self.settings.max_message_bytes
@@ -106,9 +113,10 @@ class Session:
             if message["type"] == "websocket.disconnect":
                 return
             text = message.get("text") or message.get("bytes") or ""
-            if len(text) > limit:
+            size = len(text.encode()) if isinstance(text, str) else len(text)
+            if size > limit:
                 item: Command | ProtocolError = ProtocolError(
-                    None, f"message must be at most {limit} bytes, got {len(text)}"
+                    None, f"message must be at most {limit} bytes, got {size}"
                 )
             else:
                 try:
@@ -120,39 +128,31 @@ class Session:
 
     async def _write(self) -> None:
         while True:
-            if self.outbox.empty() and self.pending_frame is None:
-                self.frame_ready.clear()
-                getter = asyncio.create_task(self.outbox.get())
-                waiter = asyncio.create_task(self.frame_ready.wait())
-                done, pending = await asyncio.wait(
-                    {getter, waiter}, return_when=asyncio.FIRST_COMPLETED
-                )
-                for task in pending:
-                    task.cancel()
-                if getter in done:
-                    await self.ws.send_text(frames.to_json(getter.result()))
-            while not self.outbox.empty():
-                await self.ws.send_text(frames.to_json(self.outbox.get_nowait()))
-            if self.pending_frame is not None:
-                msg, self.pending_frame = self.pending_frame, None
+            item = await self.outbox.get()
+            if isinstance(item, dict):
+                await self.ws.send_text(frames.to_json(item))
+            elif item is self.frame_turn and self.pending_frame is not None:
+                msg, self.pending_frame, self.frame_turn = self.pending_frame, None, None
                 await self.ws.send_text(frames.to_json(msg))
                 self.frames_sent += 1
+            # any other token is a frame of a run since replaced: nothing to send
 
     async def _loop(self) -> None:
         self._send_all()
         while True:
             while not self.commands.empty():
-                self._apply_safely(self.commands.get_nowait())
+                await self._apply_safely(self.commands.get_nowait())
             self.interrupt.clear()
             if self.state is not State.RUNNING:
-                self._apply_safely(await self.commands.get())
+                await self._apply_safely(await self.commands.get())
                 continue
             wait = self._pace_wait()
             if wait > 0:
                 try:
-                    self._apply_safely(await asyncio.wait_for(self.commands.get(), wait))
+                    item = await asyncio.wait_for(self.commands.get(), wait)
                 except TimeoutError:
-                    pass
+                    continue
+                await self._apply_safely(item)
                 continue
             frame = await asyncio.to_thread(self._chunk, self._epoch_budget())
             self._after_training(frame)
@@ -168,24 +168,32 @@ class Session:
         """Seconds to wait before the next chunk when the speed is capped."""
         if self.epochs_per_second is None:
             return 0.0
-        return max(0.0, self.next_frame - time.perf_counter())
+        return max(0.0, self.next_chunk - time.perf_counter())
 
     def _chunk(self, max_epochs: float) -> dict[str, Any] | None:
-        """Train until the next frame is due (or a command arrives); build the frame if due."""
-        trainer, deadline = self.trainer, self.next_frame
+        """Train until the next frame is due (or a command arrives); build the frame if due.
+
+        With a speed cap a chunk trains at most `max_epochs` (at least a frame interval's
+        worth), sends them in one frame and sets when the next chunk may start, so the rate
+        holds below the frame rate too."""
+        trainer, deadline, start = self.trainer, self.next_frame, time.perf_counter()
         done = 0
         while done < max_epochs and trainer.status is Status.OK:
             trainer.step_epoch()
             done += 1
             if self.interrupt.is_set() or time.perf_counter() >= deadline:
                 break
-        if time.perf_counter() >= deadline or trainer.status is not Status.OK:
+        capped = self.epochs_per_second is not None
+        if capped:
+            self.next_chunk = start + done / self.epochs_per_second
+        if capped or time.perf_counter() >= deadline or trainer.status is not Status.OK:
             return self._build_frame()
         return None
 
     def _build_frame(self) -> dict[str, Any]:
-        t = self.trainer
-        msg = frames.frame(t, self.settings.grid, self.settings.thumb, self.sent_epoch, self.focus)
+        t, s = self.trainer, self.settings
+        ctx = frames.FrameContext(t, s.grid, s.thumb, self.focus)
+        msg = frames.frame(ctx, self.views, self.sent_epoch)
         self.sent_epoch = t.epoch
         msg["applied"], msg["state"] = self.applied, self.state.value
         self.next_frame = time.perf_counter() + self.frame_interval
@@ -198,18 +206,20 @@ class Session:
                 frame["state"] = self.state.value
             self._status()
         if frame is not None:
-            self.pending_frame = frame
-            self.frame_ready.set()
+            self._queue_frame(frame)
 
     # -- commands ---------------------------------------------------------------------------
 
-    def _apply_safely(self, item: Command | ProtocolError) -> None:
+    async def _apply_safely(self, item: Command | ProtocolError) -> None:
         if isinstance(item, ProtocolError):
             self._error(item.field, item.message, item.request)
             return
         kind = getattr(item, "type", None)
         try:
-            self._apply(item)
+            if isinstance(item, Step):
+                await self._step(item.epochs)
+            else:
+                self._apply(item)
         except (ConfigError, LimitError) as exc:
             self._error(exc.field, str(exc), kind)
             return
@@ -219,18 +229,19 @@ class Session:
     def _apply(self, cmd: Command) -> None:
         t, s = self.trainer, self.settings
         match cmd:
-            case Start(config=config, play=play):
+            case Start(config=config, play=play, views=views):
                 new = TrainConfig().with_changes(config)
                 check_config(new, s)
+                self.views = _check_views(views)
                 self.trainer = Trainer(new)
-                self.sent_epoch = -1
+                self._new_history()
                 self._send_all(State.RUNNING if play else State.PAUSED)
             case Configure(changes=changes):
                 new = t.config.with_changes(changes)
                 check_config(new, s)
                 kinds = t.configure(**changes)
                 if "model" in kinds:
-                    self.sent_epoch = -1
+                    self._new_history()
                     self.send(frames.network(t, s.thumb))
                 if "data" in kinds or "model" in kinds:
                     self.send(frames.points(t))
@@ -248,19 +259,13 @@ class Session:
                 if self.state is State.RUNNING:
                     self._set_state(State.PAUSED)
                 self._frame_now()
-            case Step(epochs=epochs):
-                if epochs > s.max_epochs_per_step:
-                    raise LimitError("epochs", epochs, f"at most {s.max_epochs_per_step}")
-                t.run(epochs)
-                self._set_state(State.DIVERGED if t.status is Status.DIVERGED else State.PAUSED)
-                self._frame_now()
             case Reset(init_seed=seed):
                 t.reset(seed)
-                self.sent_epoch = -1
+                self._new_history()
                 self._send_all(State.PAUSED)
             case Rewind():
                 t.reset()
-                self.sent_epoch = -1
+                self._new_history()
                 self._send_all(State.PAUSED)
             case Regenerate(data_seed=seed):
                 t.regenerate(seed)
@@ -280,19 +285,31 @@ class Session:
             case UploadCSV(text=text):
                 x, y, problem, k = parse_upload(text, s)
                 t.set_points(x, y, problem, k, s.max_points)
-                self.sent_epoch = -1
+                self._new_history()
                 self._send_all()
             case Export():
                 self.send({"type": "export", "state": export_state(t)})
             case Import(state=state):
                 self.trainer = import_state(state, s)
-                self.sent_epoch = -1
+                self._new_history()
                 self._send_all(State.PAUSED)
             case Focus(layer=layer, neuron=neuron):
                 self.focus = self._check_focus(layer, neuron)
                 self._frame_now()
             case Speed(epochs_per_second=eps):
                 self.epochs_per_second = eps
+                self.next_chunk = 0.0  # the new rate starts now, not after the old wait
+
+    async def _step(self, epochs: int) -> None:
+        """That many epochs now, off the event loop like play (a long step must not stall
+        every other session), then paused."""
+        limit = self.settings.max_epochs_per_step
+        if epochs > limit:
+            raise LimitError("epochs", epochs, f"at most {limit}")
+        t = self.trainer
+        await asyncio.to_thread(t.run, epochs)
+        self._set_state(State.DIVERGED if t.status is Status.DIVERGED else State.PAUSED)
+        self._frame_now()
 
     def _check_focus(self, layer: int | None, neuron: int) -> tuple[int, int] | None:
         if layer is None:
@@ -323,8 +340,23 @@ class Session:
 
     def _frame_now(self) -> None:
         """A frame right away (after a command), built on the loop: a few milliseconds."""
-        self.pending_frame = self._build_frame()
-        self.frame_ready.set()
+        self._queue_frame(self._build_frame())
+
+    def _queue_frame(self, msg: dict[str, Any]) -> None:
+        """Queue a frame. An unsent one gives it its place in line and its history epochs."""
+        old = self.pending_frame
+        if old is None:
+            self.frame_turn = object()
+            self.outbox.put_nowait(self.frame_turn)
+        else:
+            msg["history"] = {k: v + msg["history"][k] for k, v in old["history"].items()}
+        self.pending_frame = msg
+
+    def _new_history(self) -> None:
+        """A new run or network: the next frame carries the whole history; a frame not yet
+        sent belongs to what came before and is dropped."""
+        self.sent_epoch = -1
+        self.pending_frame = self.frame_turn = None
 
     def _send_all(self, state: State | None = None) -> None:
         t = self.trainer
@@ -334,6 +366,15 @@ class Session:
         if state is not None:
             self.state = state
         self._status()
+
+
+def _check_views(views: list[str] | None) -> tuple[str, ...]:
+    if views is None:
+        return frames.DEFAULT_VIEWS
+    for name in views:
+        if name not in frames.VIEWS:
+            raise ConfigError("views", name, "one of " + ", ".join(frames.VIEWS))
+    return tuple(dict.fromkeys(views))
 
 
 def _status_message(state: State, trainer: Trainer) -> str:
