@@ -152,7 +152,7 @@ def activation_stats(trainer: Trainer, bins: int = 40) -> list[dict[str, Any]]:
     for block, layer in zip(blocks, trainer.model.act_layers, strict=True):
         pre, post = block["pre"], block["post"]
         slope = np.abs(layer.act.derivative(pre))
-        peak = _peak_slope(layer.act)
+        peak = peak_slope(layer.act)
         zero = slope == 0
         counts, edges = np.histogram(pre, bins=bins)
         out.append(
@@ -168,7 +168,7 @@ def activation_stats(trainer: Trainer, bins: int = 40) -> list[dict[str, Any]]:
     return out
 
 
-def _peak_slope(act: Activation) -> float:
+def peak_slope(act: Activation) -> float:
     probe = np.linspace(-10, 10, 2001)
     return float(np.max(np.abs(act.derivative(probe)))) or 1.0
 
