@@ -18,6 +18,7 @@ from engine.losses import LOSSES
 from engine.model import Model, ModelSpec
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
+from engine.surfaces import SURFACES
 from engine.trainer import Status, Trainer
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "LOSSES",
     "OPTIMIZERS",
     "REGULARIZERS",
+    "SURFACES",
     "ConfigError",
     "DataError",
     "Model",

@@ -24,6 +24,7 @@ from engine.model import DROPOUT, NORM, ModelSpec
 from engine.optimizers import OPTIMIZERS
 from engine.registry import Param, Spec
 from engine.regularizers import REGULARIZERS
+from engine.surfaces import SURFACES
 
 SEED = Param("seed", 1, low=0, high=2**31 - 1, help="random seed")
 
@@ -146,6 +147,7 @@ def catalog() -> dict[str, Any]:
         "regularizers": REGULARIZERS.catalog(),
         "outputs": HEADS.catalog(),
         "losses": LOSSES.catalog(),
+        "surfaces": SURFACES.catalog(),
         "trainer": [p.describe() for p in TRAINER_PARAMS],
         "defaults": _defaults(),
     }
