@@ -18,6 +18,7 @@ from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularizers import REGULARIZERS
+from engine.surfaces import SURFACES
 
 REGISTRIES = {
     "activations": ACTIVATIONS,
@@ -28,6 +29,7 @@ REGISTRIES = {
     "regularizers": REGULARIZERS,
     "outputs": HEADS,
     "losses": LOSSES,
+    "surfaces": SURFACES,
 }
 FIELDS = {f.name for f in fields(TrainConfig)}
 
