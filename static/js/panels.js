@@ -3,7 +3,7 @@
 // server, then asks the panels to re-render what depends on the change.
 
 import { classColor, css, paintGrid, maxAbs, scoreColor } from "./colors.js";
-import { componentSelect, formatNumber, h, humanize, paramControl } from "./catalog.js";
+import { componentSelect, h, humanize, paramControl } from "./catalog.js";
 
 // Friendlier labels for a few settings (presentation only; unknown names are humanized).
 const LABELS = {
@@ -297,6 +297,10 @@ export class Panels {
     const xs = columnX ? cards.map((_, i) => columnX(i + 1)) : [];
     const aligned = xs.length > 0 && xs.every(Number.isFinite);
     strip.classList.toggle("aligned", aligned);
+    // Cards as wide as the gap between columns allows (narrow when there are many layers).
+    const gap = aligned && xs.length > 1 ? xs[1] - xs[0] : aligned ? columnX(2) - xs[0] : 96;
+    strip.style.setProperty("--card-w", `${Math.max(44, Math.min(96, gap - 6))}px`);
+    strip.classList.toggle("compact", aligned && gap < 80);
     cards.forEach((card, i) => {
       card.style.left = aligned ? `${xs[i]}px` : "";
     });
@@ -382,4 +386,3 @@ export class Panels {
   }
 }
 
-export { formatNumber };

@@ -110,7 +110,7 @@ class Playground {
           this.socket.send("set_weight", { layer, source, target, value }),
         onEditBias: (layer, neuron, value) => this.socket.send("set_bias", { layer, neuron, value }),
         onHoverNeuron: (layer, neuron) => this.focusNeuron(layer, neuron),
-        onLayout: () => this.panels.placeLayers((i) => this.net.columnX(i)),
+        onLayout: () => this.panels.placeLayers(this.columnX()),
       });
     } catch (err) {
       this.net = null;
@@ -230,8 +230,11 @@ class Playground {
     this.writeHash();
   }
 
+  /** Where the diagram's columns are, while it shows the layers the state has (else null). */
   columnX() {
-    return this.net?.columnCount ? (i) => this.net.columnX(i) : null;
+    const net = this.net;
+    if (!net?.columnCount || net.columnCount !== this.state.get("hidden").length + 2) return null;
+    return (i) => net.columnX(i);
   }
 
   // ---- page controls ------------------------------------------------------------------------
@@ -393,6 +396,10 @@ class Playground {
       this.panels.sync();
       this.writeHash();
     }
+    if (this.pendingImport) {
+      this.fileStatus("io-status", `Imported ${this.pendingImport}.`);
+      this.pendingImport = null;
+    }
     if (this.pendingUpload) {
       this.fileStatus("csv-status", `Loaded ${this.pendingUpload}: ${m.problem}${m.problem === "regression" ? "" : `, ${m.n_classes} classes`}.`);
       this.pendingUpload = null;
@@ -536,6 +543,7 @@ class Playground {
       this.fileStatus("csv-status", text, true);
     } else if (m.request === "import") {
       this.syncConfig = false;
+      this.pendingImport = null;
       this.fileStatus("io-status", text, true);
     }
     this.banner("error", `${m.request ? `${m.request}: ` : ""}${m.field ? `${m.field}: ` : ""}`, text);
@@ -747,8 +755,9 @@ class Playground {
       return;
     }
     this.syncConfig = true;
+    this.pendingImport = file.name;
     this.socket.send("import", { state: doc.state ?? doc });
-    this.fileStatus("io-status", `Imported ${file.name}.`);
+    this.fileStatus("io-status", `Importing ${file.name}…`);
   }
 
   onExport(m) {

@@ -49,7 +49,7 @@ export class GradientChart {
         margin: { l: 52, r: 10, t: 8, b: 38 },
         barmode: "group",
         xaxis: { title: { text: "Dense layer (input → output)", standoff: 4 }, type: "category" },
-        yaxis: { title: { text: "gradient norm", standoff: 4 }, type: "log", exponentformat: "power" },
+        yaxis: { title: { text: "gradient norm", standoff: 4 }, type: "log", exponentformat: "power", dtick: 1 },
         legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", font: { size: 11 } },
         paper_bgcolor: "rgba(0,0,0,0)",
         plot_bgcolor: "#ffffff",
