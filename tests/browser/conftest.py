@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
+try:
+    from playwright import sync_api
+except ImportError:  # the fixture below skips, or fails where a browser is required
+    sync_api = None
+
+# CI sets NNP_REQUIRE_BROWSER=1: there a missing browser is a failure, never a skip.
+REQUIRED = os.environ.get("NNP_REQUIRE_BROWSER") == "1"
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -77,9 +83,20 @@ def server_url() -> Iterator[str]:
         proc.stderr.close()
 
 
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"browser tests cannot run: {reason} (NNP_REQUIRE_BROWSER=1)")
+    pytest.skip(f"browser tests need {reason}")
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
     executable = os.environ.get("NNP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if sync_api is None:
+        _unavailable("the playwright package")
+    if not Path(executable).exists():
+        _unavailable(f"Chromium at {executable} (apt-get install chromium)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
