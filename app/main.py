@@ -14,6 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.labs import ROUTERS
 from app.routes import api, pages, ws
 from app.settings import Settings, get_settings
 
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     app.include_router(api.router)
+    for router in ROUTERS:  # each lab's own endpoints
+        app.include_router(router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     return app
