@@ -33,9 +33,8 @@ def check_points_room(trainer: Trainer, adding: int, settings: Settings) -> None
     d = trainer.data
     have = len(d.x_train) + len(d.x_test)
     if have + adding > settings.max_points:
-        raise LimitError(
-            "points", adding, f"at most {settings.max_points - have} more (limit {settings.max_points})"
-        )
+        room = settings.max_points - have
+        raise LimitError("points", adding, f"at most {room} more (limit {settings.max_points})")
 
 
 def check_size(field: str, text: Any, settings: Settings) -> None:

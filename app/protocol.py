@@ -115,11 +115,13 @@ class Speed(Command):
     epochs_per_second: float | None = Field(None, gt=0, le=100_000)
 
 
+# fmt: off
 AnyCommand = Annotated[
     Start | Configure | Play | Pause | Step | Reset | Rewind | Regenerate | SetWeight | SetBias
     | AddPoints | UploadCSV | Export | Import | Focus | Speed,
     Field(discriminator="type"),
 ]
+# fmt: on
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
 TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
@@ -130,8 +132,10 @@ TYPES = tuple(
 def parse(text: str | bytes) -> Command:
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise ProtocolError(None, f"message must be a JSON object: {exc.msg}") from None
+    except UnicodeDecodeError as exc:  # a binary message
+        raise ProtocolError(None, f"message must be UTF-8 text: {exc.reason}") from None
     if not isinstance(data, dict):
         raise ProtocolError(None, "message must be a JSON object with a 'type'")
     kind = data.get("type")

@@ -19,7 +19,7 @@ import math
 import threading
 import time
 import uuid
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -54,7 +54,7 @@ from engine.errors import ConfigError
 from engine.trainer import Status, Trainer
 
 
-class State(str, Enum):
+class State(StrEnum):
     PAUSED = "paused"
     RUNNING = "running"
     DIVERGED = "diverged"
@@ -173,9 +173,9 @@ class Session:
     def _chunk(self, max_epochs: float) -> dict[str, Any] | None:
         """Train until the next frame is due (or a command arrives); build the frame if due.
 
-        With a speed cap a chunk trains at most `max_epochs` (at least a frame interval's
-        worth), sends them in one frame and sets when the next chunk may start, so the rate
-        holds below the frame rate too."""
+        With a speed cap a chunk trains at most `max_epochs` (the cap's share of a frame
+        interval, at least one), always ends in a frame, and sets when the next chunk may start
+        (its start + epochs / cap), so the cap holds below the frame rate too."""
         trainer, deadline, start = self.trainer, self.next_frame, time.perf_counter()
         done = 0
         while done < max_epochs and trainer.status is Status.OK:
@@ -225,6 +225,8 @@ class Session:
             return
         if item.seq is not None:
             self.applied = max(self.applied, item.seq)
+            if self.pending_frame is not None:  # unsent, so built after this command
+                self.pending_frame["applied"] = self.applied
 
     def _apply(self, cmd: Command) -> None:
         t, s = self.trainer, self.settings
@@ -334,9 +336,9 @@ class Session:
         self._status()
 
     def _status(self) -> None:
-        t = self.trainer
-        self.send({"type": "status", "state": self.state.value, "epoch": t.epoch,
-                   "divergence": t.divergence, "message": _status_message(self.state, t)})  # fmt: skip
+        t, state = self.trainer, self.state
+        self.send({"type": "status", "state": state.value, "epoch": t.epoch,
+                   "divergence": t.divergence, "message": _status_message(state, t)})  # fmt: skip
 
     def _frame_now(self) -> None:
         """A frame right away (after a command), built on the loop: a few milliseconds."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     max_epochs_per_step: int = Field(1000, ge=1, description="epochs one Step command may ask")
     grid: int = Field(100, ge=10, le=200, description="output heatmap resolution (n x n)")
     thumb: int = Field(20, ge=5, le=50, description="neuron thumbnail resolution; divides grid")
+
+    @model_validator(mode="after")
+    def _thumb_divides_grid(self) -> Settings:
+        # neuron thumbnails are block averages of the grid
+        if self.grid % self.thumb:
+            raise ValueError(f"thumb ({self.thumb}) must divide grid ({self.grid})")
+        return self
 
     def limits(self) -> dict[str, int]:
         return {

@@ -41,7 +41,7 @@ def _read(text: str, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
 def _problem_of(y: np.ndarray) -> tuple[str, int]:
     if y.dtype.kind in "iu":
         k = int(y.max()) + 1
-        if k < 2:
+        if len(np.unique(y)) < 2:  # all 0s, or all 1s: one class either way
             raise DataError("csv", "one class", "labels of at least two classes (0 and 1)")
         return "classification", k
     return "regression", 0

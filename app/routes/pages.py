@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -15,11 +16,9 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "tem
 router = APIRouter()
 
 
-def _page(lab: Lab):  # noqa: ANN202 - a route handler factory
+def _page(lab: Lab) -> Callable[[Request], Awaitable[HTMLResponse]]:
     async def page(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(
-            request, lab.template, {"lab": lab, "labs": navigation()}
-        )
+        return TEMPLATES.TemplateResponse(request, lab.template, {"lab": lab, "labs": navigation()})
 
     page.__name__ = f"page_{lab.name}"
     return page
@@ -27,6 +26,10 @@ def _page(lab: Lab):  # noqa: ANN202 - a route handler factory
 
 for _lab in LABS.values():
     router.add_api_route(
-        _lab.path, _page(_lab), methods=["GET"], response_class=HTMLResponse, name=_lab.name,
+        _lab.path,
+        _page(_lab),
+        methods=["GET"],
+        response_class=HTMLResponse,
+        name=_lab.name,
         include_in_schema=False,
     )
