@@ -75,7 +75,11 @@ class TrainConfig:
         for key in changes:
             if key not in known:
                 raise ConfigError(key, key, "a known setting (" + ", ".join(sorted(known)) + ")")
-        new = replace(self, **{k: _freeze(v) for k, v in changes.items()})
+        values = {}
+        for key, value in changes.items():  # scalars as their declared type: 5.0 -> 5
+            param = _SCALARS.get(key)
+            values[key] = param.validate(value, key) if param else _freeze(value)
+        new = replace(self, **values)
         new.validate()
         return new
 

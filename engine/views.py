@@ -154,7 +154,8 @@ def activation_stats(trainer: Trainer, bins: int = 40) -> list[dict[str, Any]]:
         slope = np.abs(layer.act.derivative(pre))
         peak = peak_slope(layer.act)
         zero = slope == 0
-        counts, edges = np.histogram(pre, bins=bins)
+        finite = pre[np.isfinite(pre)]  # a diverging run can hold inf; count what is finite
+        counts, edges = np.histogram(finite if finite.size else np.zeros(1), bins=bins)
         out.append(
             {
                 "mean": float(post.mean()),

@@ -154,19 +154,7 @@ def test_every_view_is_valid_json(name: str) -> None:
     assert value is not None
 
 
-VIEWS_OF_A_DIVERGED_RUN = [
-    pytest.param(
-        name,
-        marks=pytest.mark.xfail(
-            reason="engine.views.activation_stats: np.histogram of infinite pre-activations",
-            raises=ValueError,
-            strict=True,
-        ),
-    )
-    if name == "activations"
-    else name
-    for name in frames.VIEWS
-]
+VIEWS_OF_A_DIVERGED_RUN = [name for name in frames.VIEWS]
 
 
 @pytest.mark.parametrize("name", VIEWS_OF_A_DIVERGED_RUN)

@@ -195,3 +195,9 @@ def test_component_specs_with_parameters_are_accepted() -> None:
     )
     assert config.head_name("classification", 4) == "softmax_ce"
     assert config.optimizer == {"name": "adam", "lr": 0.01, "beta1": 0.8}
+
+
+def test_whole_number_floats_become_integers_for_integer_settings() -> None:
+    config = TrainConfig().with_changes({"batch_size": 5.0, "init_seed": 3.0, "n_points": 100.0})
+    assert (config.batch_size, config.init_seed, config.n_points) == (5, 3, 100)
+    assert all(isinstance(v, int) for v in (config.batch_size, config.init_seed, config.n_points))
