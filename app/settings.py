@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="TCP port")
     frame_rate: float = Field(30.0, gt=0, le=120, description="frames per second cap per session")
     max_sessions: int = Field(32, ge=1, le=10_000, description="concurrent training sessions")
-    max_layers: int = Field(8, ge=1, le=64, description="hidden layers per network")
+    max_layers: int = Field(32, ge=1, le=64, description="hidden layers per network")
     max_neurons: int = Field(32, ge=1, le=1024, description="neurons per hidden layer")
     max_points: int = Field(5000, ge=10, le=100_000, description="data points per session")
     max_batch_size: int = Field(1000, ge=1, le=4096, description="examples per gradient step")
