@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import ConfigError
 from engine.trainer import Trainer
 from engine.views import (
     activation_stats,
@@ -82,14 +83,24 @@ def _rounded(a: np.ndarray) -> list[Any]:
 
 @dataclass
 class FrameContext:
-    """What a view may use: the trainer, the grid sizes, the focused neuron, and a cache so
+    """What a view may use: the run (`trainer` for a network run), the grid sizes, the
+    focused neuron, the session's view options, the last epoch already sent, and a cache so
     views that share a computation (the output and neuron grids) do it once per frame."""
 
-    trainer: Trainer
+    run: Any  # app.runs.Run (not imported: runs registers views here)
     grid: int
     thumb: int
     focus: tuple[int, int] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    since: int = -1
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trainer(self) -> Trainer:
+        trainer = getattr(self.run, "trainer", None)
+        if trainer is None:
+            raise ConfigError("views", self.run.kind, "views of a network run ('trainer')")
+        return trainer
 
     def grids(self) -> dict[str, Any]:
         if "grids" not in self.cache:
@@ -104,14 +115,22 @@ VIEWS: dict[str, View] = {}
 DEFAULT_VIEWS = ("metrics", "output", "neurons", "weights", "biases", "gradients", "focus")
 
 
-def view(name: str) -> Callable[[View], View]:
+VIEW_RUNS: dict[str, tuple[str, ...]] = {}  # the kinds of run each view can show
+
+
+def view(name: str, runs: tuple[str, ...] = ("trainer",)) -> Callable[[View], View]:
     def register(fn: View) -> View:
         if name in VIEWS:
             raise ValueError(f"view {name!r} is registered twice")
         VIEWS[name] = fn
+        VIEW_RUNS[name] = runs
         return fn
 
     return register
+
+
+def views_for(run_kind: str) -> list[str]:
+    return [name for name, runs in VIEW_RUNS.items() if run_kind in runs]
 
 
 @view("metrics")
@@ -158,18 +177,13 @@ def _focus(ctx: FrameContext) -> Any:
     return {"layer": layer, "neuron": neuron, **encode_grids(values[None])}
 
 
-def frame(ctx: FrameContext, views: tuple[str, ...], since: int) -> dict[str, Any]:
-    """The named views, and the losses of every epoch after `since`."""
-    trainer = ctx.trainer
-    recent = [e for e in trainer.history if e.epoch > since]
+def frame(ctx: FrameContext, views: tuple[str, ...]) -> dict[str, Any]:
+    """The named views, and the run's history (losses) of every epoch after `ctx.since`."""
+    run = ctx.run
     msg: dict[str, Any] = {
         "type": "frame",
-        "epoch": trainer.epoch,
-        "history": {
-            "epoch": [e.epoch for e in recent],
-            "train_loss": [e.train_loss for e in recent],
-            "test_loss": [e.test_loss for e in recent],
-        },
+        "epoch": run.epoch,
+        "history": run.history_since(ctx.since),
     }
     # A run near divergence has huge (finite) weights: the grids and norms may overflow. That
     # is expected and handled (quantize clips, to_json sends null), so no warning either.

@@ -34,6 +34,8 @@ class Start(Command):
     config: dict[str, Any] = Field(default_factory=dict)
     play: bool = False
     views: list[str] | None = None  # what frames carry (app.frames.VIEWS); None: the default
+    run: str = "trainer"  # what the session runs (app.runs.RUNS)
+    options: dict[str, Any] | None = None  # view options, as a view_options command
 
 
 class Configure(Command):
@@ -110,6 +112,11 @@ class Focus(Command):
     neuron: int = 0
 
 
+class ViewOptions(Command):
+    type: Literal["view_options"]
+    options: dict[str, Any]
+
+
 class Speed(Command):
     type: Literal["speed"]
     epochs_per_second: float | None = Field(None, gt=0, le=100_000)
@@ -118,7 +125,7 @@ class Speed(Command):
 # fmt: off
 AnyCommand = Annotated[
     Start | Configure | Play | Pause | Step | Reset | Rewind | Regenerate | SetWeight | SetBias
-    | AddPoints | UploadCSV | Export | Import | Focus | Speed,
+    | AddPoints | UploadCSV | Export | Import | Focus | ViewOptions | Speed,
     Field(discriminator="type"),
 ]
 # fmt: on

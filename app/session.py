@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from app import frames
-from app.limits import LimitError, check_config, check_points_room
+from app.limits import LimitError, check_points_room
 from app.protocol import (
     AddPoints,
     Command,
@@ -45,11 +45,12 @@ from app.protocol import (
     Start,
     Step,
     UploadCSV,
+    ViewOptions,
     parse,
 )
+from app.runs import Run, TrainerRun, build_run
 from app.settings import Settings
 from app.transfer import export_state, import_state, parse_upload
-from engine.config import TrainConfig
 from engine.errors import ConfigError
 from engine.trainer import Status, Trainer
 
@@ -65,7 +66,7 @@ class Session:
         self.ws = websocket
         self.settings = settings
         self.id = uuid.uuid4().hex[:12]
-        self.trainer = Trainer(TrainConfig())
+        self.run: Run = TrainerRun({}, settings)
         self.state = State.PAUSED
         self.commands: asyncio.Queue[Command | ProtocolError] = asyncio.Queue()
         self.interrupt = threading.Event()  # set by the reader: stop the chunk early
@@ -82,10 +83,18 @@ class Session:
         self.next_chunk = 0.0  # with a speed cap: when the next chunk may start
         self.frames_sent = 0
         self.views: tuple[str, ...] = frames.DEFAULT_VIEWS
+        self.options: dict[str, Any] = {}  # view options (docs/protocol.md)
+
+    @property
+    def trainer(self) -> Trainer:
+        """The network of a trainer run; commands that need one are refused in other runs."""
+        if not isinstance(self.run, TrainerRun):
+            raise ConfigError("run", self.run.kind, "a network run ('trainer') for this command")
+        return self.run.trainer
 
     # -- the three tasks --------------------------------------------------------------------
 
-    async def run(self) -> None:
+    async def serve(self) -> None:
         self.send({"type": "hello", "session": self.id, "limits": self.settings.limits(),
                    "frame_rate": self.settings.frame_rate, "grid": self.settings.grid,
                    "thumb": self.settings.thumb})  # fmt: skip
@@ -176,31 +185,32 @@ class Session:
         With a speed cap a chunk trains at most `max_epochs` (the cap's share of a frame
         interval, at least one), always ends in a frame, and sets when the next chunk may start
         (its start + epochs / cap), so the cap holds below the frame rate too."""
-        trainer, deadline, start = self.trainer, self.next_frame, time.perf_counter()
+        run, deadline, start = self.run, self.next_frame, time.perf_counter()
         done = 0
-        while done < max_epochs and trainer.status is Status.OK:
-            trainer.step_epoch()
+        while done < max_epochs and run.status is Status.OK:
+            run.step()
             done += 1
             if self.interrupt.is_set() or time.perf_counter() >= deadline:
                 break
         capped = self.epochs_per_second is not None
         if capped:
             self.next_chunk = start + done / self.epochs_per_second
-        if capped or time.perf_counter() >= deadline or trainer.status is not Status.OK:
+        if capped or time.perf_counter() >= deadline or run.status is not Status.OK:
             return self._build_frame()
         return None
 
-    def _build_frame(self) -> dict[str, Any]:
-        t, s = self.trainer, self.settings
-        ctx = frames.FrameContext(t, s.grid, s.thumb, self.focus)
-        msg = frames.frame(ctx, self.views, self.sent_epoch)
-        self.sent_epoch = t.epoch
+    def _build_frame(self, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        run, s = self.run, self.settings
+        opts = self.options if options is None else options
+        ctx = frames.FrameContext(run, s.grid, s.thumb, self.focus, opts, self.sent_epoch)
+        msg = frames.frame(ctx, self.views)
+        self.sent_epoch = run.epoch
         msg["applied"], msg["state"] = self.applied, self.state.value
         self.next_frame = time.perf_counter() + self.frame_interval
         return msg
 
     def _after_training(self, frame: dict[str, Any] | None) -> None:
-        if self.trainer.status is Status.DIVERGED and self.state is State.RUNNING:
+        if self.run.status is Status.DIVERGED and self.state is State.RUNNING:
             self.state = State.DIVERGED
             if frame is not None:
                 frame["state"] = self.state.value
@@ -229,29 +239,30 @@ class Session:
                 self.pending_frame["applied"] = self.applied
 
     def _apply(self, cmd: Command) -> None:
-        t, s = self.trainer, self.settings
+        s = self.settings
         match cmd:
-            case Start(config=config, play=play, views=views):
-                new = TrainConfig().with_changes(config)
-                check_config(new, s)
-                self.views = _check_views(views)
-                self.trainer = Trainer(new)
-                self._new_history()
-                self._send_all(State.RUNNING if play else State.PAUSED)
+            case Start(config=config, play=play, views=views, run=kind, options=options):
+                run = build_run(kind, config, s)
+                state = State.RUNNING if play else State.PAUSED
+                self._replace_run(run, _check_views(views, run), dict(options or {}), state)
             case Configure(changes=changes):
-                new = t.config.with_changes(changes)
-                check_config(new, s)
-                kinds = t.configure(**changes)
+                kinds = self.run.configure(changes)
                 if "model" in kinds:
                     self._new_history()
-                    self.send(frames.network(t, s.thumb))
-                if "data" in kinds or "model" in kinds:
-                    self.send(frames.points(t))
-                if self.state is State.DIVERGED and t.status is Status.OK:
+                    self.focus = None
+                if kinds & {"data", "model"}:
+                    for message in self.run.describe(s.thumb, kinds):
+                        self.send(message)
+                if self.state is State.DIVERGED and self.run.status is Status.OK:
                     self._set_state(State.PAUSED)
                 self._frame_now()
+            case ViewOptions(options=options):
+                merged = {**self.options, **options}
+                frame = self._build_frame(merged)  # views check their options: raises if bad
+                self.options = merged
+                self._queue_frame(frame)
             case Play():
-                if t.status is Status.DIVERGED:
+                if self.run.status is Status.DIVERGED:
                     self._error("state", "the run diverged: change a setting, Reset or Rewind "
                                 "first", "play")  # fmt: skip
                 else:
@@ -262,13 +273,23 @@ class Session:
                     self._set_state(State.PAUSED)
                 self._frame_now()
             case Reset(init_seed=seed):
-                t.reset(seed)
+                self.run.reset(seed)
                 self._new_history()
                 self._send_all(State.PAUSED)
             case Rewind():
-                t.reset()
+                self.run.reset()
                 self._new_history()
                 self._send_all(State.PAUSED)
+            case Speed(epochs_per_second=eps):
+                self.epochs_per_second = eps
+                self.next_chunk = 0.0  # the new rate starts now, not after the old wait
+            case _:
+                self._apply_to_network(cmd)
+
+    def _apply_to_network(self, cmd: Command) -> None:
+        """Commands that only a network run has: edits, points, files, focus."""
+        t, s = self.trainer, self.settings
+        match cmd:
             case Regenerate(data_seed=seed):
                 t.regenerate(seed)
                 self.send(frames.points(t))
@@ -292,15 +313,11 @@ class Session:
             case Export():
                 self.send({"type": "export", "state": export_state(t)})
             case Import(state=state):
-                self.trainer = import_state(state, s)
-                self._new_history()
-                self._send_all(State.PAUSED)
+                run = TrainerRun(import_state(state, s), s)
+                self._replace_run(run, self.views, self.options, State.PAUSED)
             case Focus(layer=layer, neuron=neuron):
                 self.focus = self._check_focus(layer, neuron)
                 self._frame_now()
-            case Speed(epochs_per_second=eps):
-                self.epochs_per_second = eps
-                self.next_chunk = 0.0  # the new rate starts now, not after the old wait
 
     async def _step(self, epochs: int) -> None:
         """That many epochs now, off the event loop like play (a long step must not stall
@@ -308,10 +325,29 @@ class Session:
         limit = self.settings.max_epochs_per_step
         if epochs > limit:
             raise LimitError("epochs", epochs, f"at most {limit}")
-        t = self.trainer
-        await asyncio.to_thread(t.run, epochs)
-        self._set_state(State.DIVERGED if t.status is Status.DIVERGED else State.PAUSED)
+        run = self.run
+        await asyncio.to_thread(_advance, run, epochs)
+        self._set_state(State.DIVERGED if run.status is Status.DIVERGED else State.PAUSED)
         self._frame_now()
+
+    def _replace_run(self, run: Run, views: tuple[str, ...], options: dict[str, Any],
+                     state: State) -> None:  # fmt: skip
+        """Switch to a new run. Its first frame is built before anything is sent, so a view
+        that refuses the run or its options leaves the session exactly as it was."""
+        before = (self.run, self.views, self.focus, self.options, self.sent_epoch)
+        self.run, self.views, self.focus, self.options = run, views, None, options
+        self.sent_epoch = -1
+        try:
+            frame = self._build_frame()
+        except (ConfigError, LimitError):
+            self.run, self.views, self.focus, self.options, self.sent_epoch = before
+            raise
+        self.pending_frame = self.frame_turn = None  # a frame of the old run is not sent
+        for message in run.describe(self.settings.thumb):
+            self.send(message)
+        self._queue_frame(frame)
+        self.state = state
+        self._status()
 
     def _check_focus(self, layer: int | None, neuron: int) -> tuple[int, int] | None:
         if layer is None:
@@ -336,9 +372,17 @@ class Session:
         self._status()
 
     def _status(self) -> None:
-        t, state = self.trainer, self.state
-        self.send({"type": "status", "state": state.value, "epoch": t.epoch,
-                   "divergence": t.divergence, "message": _status_message(state, t)})  # fmt: skip
+        run, state = self.run, self.state
+        message = _status_message(state, run)
+        self.send(
+            {
+                "type": "status",
+                "state": state.value,
+                "epoch": run.epoch,
+                "divergence": run.divergence,
+                "message": message,
+            }
+        )
 
     def _frame_now(self) -> None:
         """A frame right away (after a command), built on the loop: a few milliseconds."""
@@ -361,26 +405,33 @@ class Session:
         self.pending_frame = self.frame_turn = None
 
     def _send_all(self, state: State | None = None) -> None:
-        t = self.trainer
-        self.send(frames.network(t, self.settings.thumb))
-        self.send(frames.points(t))
+        for message in self.run.describe(self.settings.thumb):
+            self.send(message)
         self._frame_now()
         if state is not None:
             self.state = state
         self._status()
 
 
-def _check_views(views: list[str] | None) -> tuple[str, ...]:
+def _advance(run: Run, steps: int) -> None:
+    for _ in range(steps):
+        if run.status is not Status.OK:
+            return
+        run.step()
+
+
+def _check_views(views: list[str] | None, run: Run) -> tuple[str, ...]:
     if views is None:
-        return frames.DEFAULT_VIEWS
+        return run.default_views
+    allowed = frames.views_for(run.kind)
     for name in views:
-        if name not in frames.VIEWS:
-            raise ConfigError("views", name, "one of " + ", ".join(frames.VIEWS))
+        if name not in allowed:
+            raise ConfigError("views", name, f"a view of a {run.kind} run: " + ", ".join(allowed))
     return tuple(dict.fromkeys(views))
 
 
-def _status_message(state: State, trainer: Trainer) -> str:
-    if state is State.DIVERGED and trainer.divergence:
-        d = trainer.divergence
+def _status_message(state: State, run: Run) -> str:
+    if state is State.DIVERGED and run.divergence:
+        d = run.divergence
         return f"Training diverged at epoch {d['epoch']}: {d['reason']}. {d['suggestion']}"
     return {"paused": "Paused.", "running": "Training.", "diverged": "Diverged."}[state.value]

@@ -25,6 +25,6 @@ async def train(websocket: WebSocket) -> None:
     session = Session(websocket, settings)
     registry.active[session.id] = session
     try:
-        await session.run()
+        await session.serve()
     finally:
         registry.active.pop(session.id, None)

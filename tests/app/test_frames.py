@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from app import frames
+from app.runs import TrainerRun
 from app.settings import Settings
 from engine.config import TrainConfig
 from engine.trainer import Trainer
@@ -119,22 +120,28 @@ def test_grids_share_a_scale_of_at_least_one() -> None:
 # -- frames and views -----------------------------------------------------------------------
 
 
+def context(trainer: Trainer, grid: int = 20, thumb: int = 5, **kw: Any) -> frames.FrameContext:
+    return frames.FrameContext(TrainerRun(trainer, Settings()), grid, thumb, **kw)
+
+
+NETWORK_VIEWS = frames.views_for("trainer")
+
+
 def test_a_frame_carries_the_history_since_the_last_one() -> None:
     trainer = make()
     trainer.run(5)
-    ctx = frames.FrameContext(trainer, 20, 5)
-    msg = frames.frame(ctx, ("weights",), since=2)
+    msg = frames.frame(context(trainer, since=2), ("weights",))
     assert set(msg) == {"type", "epoch", "history", "weights"}
     assert msg["epoch"] == 5 and msg["history"]["epoch"] == [3, 4, 5]
     assert msg["history"]["train_loss"] == [e.train_loss for e in trainer.history[2:]]
-    assert frames.frame(ctx, (), since=5)["history"]["epoch"] == []
+    assert frames.frame(context(trainer, since=5), ())["history"]["epoch"] == []
 
 
 def test_the_output_and_neuron_views_share_one_grid_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     real = frames.network_grids
     monkeypatch.setattr(frames, "network_grids", lambda *a: calls.append(a) or real(*a))
-    frames.frame(frames.FrameContext(make(), 20, 5), frames.DEFAULT_VIEWS, -1)
+    frames.frame(context(make()), frames.DEFAULT_VIEWS)
     assert len(calls) == 1
 
 
@@ -145,16 +152,16 @@ def test_a_view_name_is_registered_once() -> None:
     assert "activations" in frames.VIEWS and "activations" not in frames.DEFAULT_VIEWS
 
 
-@pytest.mark.parametrize("name", frames.VIEWS)
+@pytest.mark.parametrize("name", NETWORK_VIEWS)
 def test_every_view_is_valid_json(name: str) -> None:
     trainer = make(hidden=[3, 2], dataset="blobs")  # three classes
     trainer.run(2)
-    msg = frames.frame(frames.FrameContext(trainer, 20, 5, focus=(1, 1)), (name,), -1)
+    msg = frames.frame(context(trainer, focus=(1, 1)), (name,))
     value = strict_loads(frames.to_json(msg))[name]
     assert value is not None
 
 
-VIEWS_OF_A_DIVERGED_RUN = [name for name in frames.VIEWS]
+VIEWS_OF_A_DIVERGED_RUN = NETWORK_VIEWS
 
 
 @pytest.mark.parametrize("name", VIEWS_OF_A_DIVERGED_RUN)
@@ -162,7 +169,7 @@ def test_every_view_of_a_diverged_run_is_valid_json(name: str) -> None:
     trainer = make(**DIVERGING)
     trainer.run(10)
     assert trainer.status == "diverged"
-    msg = frames.frame(frames.FrameContext(trainer, 20, 5, focus=(0, 0)), (name,), -1)
+    msg = frames.frame(context(trainer, focus=(0, 0)), (name,))
     strict_loads(frames.to_json(msg))
 
 
@@ -170,7 +177,7 @@ def test_overflowing_norms_arrive_as_null() -> None:
     trainer = make()
     trainer.set_weight(0, 0, 0, 1e300)
     trainer.set_weight(0, 1, 0, 1e300)
-    msg = frames.frame(frames.FrameContext(trainer, 20, 5), ("gradients", "output"), -1)
+    msg = frames.frame(context(trainer), ("gradients", "output"))
     assert math.isinf(msg["gradients"][0]["weight_norm"])
     sent = strict_loads(frames.to_json(msg))
     assert sent["gradients"][0]["weight_norm"] is None
@@ -212,6 +219,6 @@ def test_a_default_frame_is_at_most_20_kb(epochs: int, focus: tuple[int, int] | 
     s = Settings()
     trainer = Trainer(TrainConfig())  # circle, [4, 2]
     trainer.run(epochs)
-    ctx = frames.FrameContext(trainer, s.grid, s.thumb, focus)
-    text = frames.to_json(frames.frame(ctx, frames.DEFAULT_VIEWS, max(epochs - 1, -1)))
+    ctx = context(trainer, s.grid, s.thumb, focus=focus, since=max(epochs - 1, -1))
+    text = frames.to_json(frames.frame(ctx, frames.DEFAULT_VIEWS))
     assert len(text) <= 20_000

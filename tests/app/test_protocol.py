@@ -27,6 +27,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "export": {},
     "import": {"state": {}},
     "focus": {},
+    "view_options": {"options": {}},
     "speed": {"epochs_per_second": None},
 }
 
