@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from app import frames
 from app.labs import navigation
+from app.runs import MAX_RACERS
 from app.settings import Settings, get_settings
 from engine.config import catalog
 from engine.datasets import DATASETS
+from engine.race import RACE_PARAMS
 
 router = APIRouter(prefix="/api")
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -25,6 +28,9 @@ def get_catalog(settings: SettingsDep) -> dict[str, Any]:
         "trainer": [_within_limits(p, settings) for p in base["trainer"]],
         "limits": settings.limits(),
         "labs": navigation(),
+        "views": dict(frames.VIEW_RUNS),  # what frames can carry, by the runs they fit
+        "race": [p.describe() for p in RACE_PARAMS],
+        "max_racers": MAX_RACERS,
     }
 
 
