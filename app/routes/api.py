@@ -14,7 +14,9 @@ from app.runs import MAX_RACERS
 from app.settings import Settings, get_settings
 from engine.config import catalog
 from engine.datasets import DATASETS
+from engine.features import FEATURES
 from engine.race import RACE_PARAMS
+from engine.views import feature_grids
 
 router = APIRouter(prefix="/api")
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -29,6 +31,7 @@ def get_catalog(settings: SettingsDep) -> dict[str, Any]:
         "limits": settings.limits(),
         "labs": navigation(),
         "views": dict(frames.VIEW_RUNS),  # what frames can carry, by the runs they fit
+        "feature_grids": _feature_grids(settings.thumb),
         "race": [p.describe() for p in RACE_PARAMS],
         "max_racers": MAX_RACERS,
     }
@@ -45,6 +48,13 @@ def _within_limits(param: dict[str, Any], settings: Settings) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _catalog() -> dict[str, Any]:
     return catalog()
+
+
+@lru_cache(maxsize=4)
+def _feature_grids(n: int) -> dict[str, Any]:
+    """Every input feature over the plane (n x n): the features column's thumbnails."""
+    names = tuple(FEATURES.names())
+    return {"names": list(names), **frames.encode_grids(feature_grids(names, n))}
 
 
 @router.get("/datasets/{name}/preview", summary="A dataset's points (seed 1, no noise)")

@@ -46,6 +46,9 @@ class Playground {
       setLayerActivation: (i, name) => this.setLayerActivation(i, name),
     });
     this.panels.renderAll();
+    // Every feature's heatmap, on or off, from the catalog (they do not depend on the run).
+    const all = this.catalog.feature_grids;
+    if (all) this.panels.addFeatureGrids(decodeFeatureGrids({ feature_grids: all, features: all.names }));
 
     this.heatmap = new HeatmapChart($("heatmap"), {
       onHover: (at) => this.showReadout(at),

@@ -4,20 +4,25 @@ server, and the OpenAPI docs."""
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from pathlib import PurePosixPath
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.labs import LABS
+from app.labs import LABS, navigation
 from app.main import PLOTLY_JS
 from app.settings import Settings
 from engine.activations import ACTIVATIONS
 from engine.config import TRAINER_PARAMS, TrainConfig
 from engine.datasets import DATASETS
+from engine.features import FEATURES, transform
 from engine.optimizers import OPTIMIZERS
+from engine.views import grid_points
 from tests.app.conftest import Socket
 
 # -- catalog --------------------------------------------------------------------------------
@@ -52,7 +57,8 @@ def test_the_catalog_bounds_are_tightened_to_the_server_limits(
     assert trainer["n_points"]["high"] == settings.max_points == 600
     engine = {p.name: p for p in TRAINER_PARAMS}
     assert trainer["train_ratio"] == engine["train_ratio"].describe()  # the rest as they are
-    assert [lab["name"] for lab in catalog["labs"]] == list(LABS)
+    assert [lab["name"] for lab in catalog["labs"]] == [lab["name"] for lab in navigation()]
+    assert {lab["name"] for lab in catalog["labs"]} == set(LABS)
 
 
 def test_a_large_response_is_compressed(client: TestClient) -> None:
@@ -141,7 +147,10 @@ def test_every_lab_page_is_served_with_every_asset_it_loads(client: TestClient, 
     assert f"<title>{lab.title}" in html
     for other in LABS.values():  # the navigation
         assert f'href="{other.path}"' in html
-    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)  # no CDN
+    # No CDN: nothing loaded from elsewhere (scripts, images, styles). Links a reader may
+    # follow (a paper cited on the page) are fine.
+    assert not re.search(r'src="(?:https?:)?//', html)
+    assert not re.search(r'<link[^>]*href="(?:https?:)?//', html)
     assets = local_assets(client, html)
     assert "/vendor/plotly.min.js" in assets
     for url in sorted(assets):
@@ -168,8 +177,22 @@ def test_an_unknown_page_is_a_404(client: TestClient) -> None:
 def test_the_openapi_schema_documents_the_api_only(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["info"]["title"] == "NN Playground"
-    assert set(schema["paths"]) == {"/api/catalog", "/api/datasets/{name}/preview", "/api/health"}
+    core = {"/api/catalog", "/api/datasets/{name}/preview", "/api/health"}
+    assert core <= set(schema["paths"])
+    assert all(path.startswith("/api/") for path in schema["paths"])  # pages are not in it
     for path in schema["paths"].values():
-        assert path["get"]["summary"]  # every route says what it is
+        for operation in path.values():
+            assert operation["summary"]  # every route says what it is
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/openapi.json" in docs.text
+
+
+def test_the_catalog_carries_every_feature_over_the_plane(client: TestClient) -> None:
+    grids = client.get("/api/catalog").json()["feature_grids"]
+    assert grids["names"] == FEATURES.names()
+    n, scale = grids["n"], grids["scale"]
+    raw = np.frombuffer(zlib.decompress(base64.b64decode(grids["data"])), dtype=np.uint8)
+    values = (raw.astype(float) / 127.5 - 1.0) * scale
+    assert values.size == len(FEATURES) * n * n
+    expected = transform(grid_points(n), tuple(FEATURES.names())).T.ravel()
+    np.testing.assert_allclose(values, expected, atol=scale / 127.5)
