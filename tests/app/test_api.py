@@ -185,6 +185,10 @@ def test_the_openapi_schema_documents_the_api_only(client: TestClient) -> None:
             assert operation["summary"]  # every route says what it is
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/openapi.json" in docs.text
+    # Swagger UI comes from our own server: /docs works with no internet
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', docs.text)
+    for asset in re.findall(r'(?:src|href)="(/vendor/swagger/[^"]+)"', docs.text):
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_the_catalog_carries_every_feature_over_the_plane(client: TestClient) -> None:
