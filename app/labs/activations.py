@@ -12,19 +12,16 @@ websocket with the views "metrics", "gradients" and "activations".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import APIRouter, Response
+from pydantic import Field, field_validator, model_validator
 
-from app.frames import to_json
 from app.labs import Lab
+from app.responses import Strict, engine_errors, json_response
 from engine.activations import ACTIVATIONS
 from engine.curves import activation_curves
-from engine.errors import ConfigError
 from engine.views import GUIDE_UPDATE_RATIO, SATURATION
 
 LAB = Lab(
@@ -42,38 +39,6 @@ MAX_CURVES = 12  # activations overlaid at once (the registry has 12)
 MAX_POINTS = 401  # samples per curve
 X_BOUND = 50.0  # |x| of the plotted range
 DEPTH = (2, 30)  # the gradient-flow net's hidden layers (the server's max_layers may cut it)
-
-
-@contextmanager
-def engine_errors(*prefix: str | int) -> Iterator[None]:
-    """Turn the engine's ConfigError into a 422 shaped as FastAPI's own validation errors:
-    `loc` names the field (under `prefix`), `msg` the value and what was expected."""
-    try:
-        yield
-    except ConfigError as err:
-        loc = ["body", *prefix, *str(err.field).split(".")]
-        raise HTTPException(422, [{"loc": loc, "msg": str(err), "type": "value_error"}]) from None
-
-
-def json_response(content: dict[str, Any]) -> Response:
-    """NumPy arrays as lists, inf and NaN as null (app.frames.to_json): always valid JSON."""
-    return Response(to_json(_plain(content)), media_type="application/json")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.floating | np.integer):
-        return value.item()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ActivationSpec(Strict):

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field, model_validator
 
 from app.labs import Lab
-from app.labs.activations import Strict, engine_errors, json_response
+from app.responses import Strict, engine_errors, json_response
 from engine.curves import loss_curves
 from engine.information import (
     decompose,
