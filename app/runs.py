@@ -41,7 +41,8 @@ class Run:
         raise NotImplementedError
 
     def configure(self, changes: dict[str, Any]) -> set[str]:
-        """Apply changes; returns the kinds ("live", "data", "model") that happened."""
+        """Apply changes; returns the kinds that happened: "live", "data", "model" (rebuilt),
+        "restart" (same run, back at step 0)."""
         raise NotImplementedError
 
     def reset(self, seed: int | None = None) -> None:
@@ -206,7 +207,10 @@ class RaceRun(Run):
         if "start" in changes:
             self.race.set_start(changes["start"])
         self.config.update(changes)
-        return {"live"} if racer is not None or changes else set()
+        kinds = {"live"} if racer is not None or changes else set()
+        if "start" in changes:
+            kinds.add("restart")  # every racer is back at step 0: the history starts over
+        return kinds
 
     def reset(self, seed: int | None = None) -> None:
         if seed is not None and seed != self.config["seed"]:

@@ -247,7 +247,7 @@ class Session:
                 self._replace_run(run, _check_views(views, run), dict(options or {}), state)
             case Configure(changes=changes):
                 kinds = self.run.configure(changes)
-                if "model" in kinds:
+                if kinds & {"model", "restart"}:  # the run starts over: so does its history
                     self._new_history()
                     self.focus = None
                 if kinds & {"data", "model"}:

@@ -145,3 +145,16 @@ def test_race_run_reset_replays_the_same_noise() -> None:
     for _ in range(10):
         run.step()
     assert np.array_equal(run.race.positions, first)
+
+
+def test_moving_the_start_restarts_the_streamed_history(connect: Callable[[], Socket]) -> None:
+    sock = connect()
+    start_race(sock)
+    sock.step(4, seq=1)
+    frame = sock.command({"type": "configure", "changes": {"start": [2.0, 2.0]}}, seq=2)[-1]
+    race = frame["race"]
+    assert race["step"] == 0
+    # the restart frame carries the new start as step 0 of every trail
+    assert [(t["x"], t["y"]) for t in race["trails"]] == [([2.0], [2.0])] * 2
+    frame = sock.step(2, seq=3)
+    assert [len(t["x"]) for t in frame["race"]["trails"]] == [2, 2]

@@ -305,11 +305,6 @@ export class Arena {
       this.pendingRestart = 0;
       this.contour.restart(this.race.start);
       this.loss.reset(this.labels(), this.surfaceMsg.surface.minimum_value);
-      if (race.trails.every((t) => !t.loss.length)) {
-        // The restart's own frame carries no trail (its points were sent before): step 0's
-        // loss is in the readout.
-        this.loss.extend(race.readout.map((r) => ({ loss: r.step === 0 ? [r.loss] : [] })), race.readout.map((r) => r.step));
-      }
     }
     this.step = race.step;
     this.steps = race.readout.map((r) => r.step);

@@ -95,7 +95,8 @@ export class ContourChart {
 
   /** Every racer back to `start`; the start marker moves there. */
   restart(start, moveMarker = true) {
-    this.trails = Array.from({ length: this.k }, () => ({ x: [start[0]], y: [start[1]] }));
+    // Empty: every frame that starts a race over carries step 0 (the start) in its trails.
+    this.trails = Array.from({ length: this.k }, () => ({ x: [], y: [] }));
     this.painted = this.trails.map(() => 0); // points of each trail already on the canvas
     if (moveMarker) this.moveStart(start);
     this._paintAll();
