@@ -115,7 +115,9 @@ class TrainerRun(Run):
         return [frames.network(self.trainer, thumb), frames.points(self.trainer)]
 
     def history_since(self, since: int) -> dict[str, Any]:
-        recent = [e for e in self.trainer.history if e.epoch > since]
+        history = self.trainer.history  # consecutive epochs: index from the end, not a scan
+        first = history[0].epoch if history else 0
+        recent = history[max(0, since + 1 - first) :]
         return {
             "epoch": [e.epoch for e in recent],
             "train_loss": [e.train_loss for e in recent],

@@ -28,6 +28,9 @@ from engine.optimizers import OPTIMIZERS, Optimizer
 from engine.regularizers import REGULARIZERS
 
 
+HISTORY = 50_000  # epochs of losses kept (between HISTORY and twice it): about 9 MB at most
+
+
 class Status(StrEnum):
     OK = "ok"
     DIVERGED = "diverged"
@@ -247,6 +250,8 @@ class Trainer:
             self.epoch -= 1
             return self._diverge("the weights overflowed")
         self.history.append(result)
+        if len(self.history) > 2 * HISTORY:
+            del self.history[:-HISTORY]  # a long run keeps its recent losses, in bounded memory
         return result
 
     def _evaluate(self) -> Epoch:

@@ -158,3 +158,23 @@ def test_moving_the_start_restarts_the_streamed_history(connect: Callable[[], So
     assert [(t["x"], t["y"]) for t in race["trails"]] == [([2.0], [2.0])] * 2
     frame = sock.step(2, seq=3)
     assert [len(t["x"]) for t in frame["race"]["trails"]] == [2, 2]
+
+
+def test_history_since_indexes_from_the_end_and_survives_trimming(
+    monkeypatch: Any,
+) -> None:
+    import engine.trainer
+
+    monkeypatch.setattr(engine.trainer, "HISTORY", 5)
+    from app.runs import TrainerRun
+
+    run = TrainerRun({"n_points": 40}, Settings())
+    for _ in range(12):
+        run.step()
+    kept = [e.epoch for e in run.trainer.history]
+    assert kept[-1] == 12 and len(kept) <= 10 and kept == list(range(kept[0], 13))
+    assert run.history_since(9)["epoch"] == [10, 11, 12]
+    assert run.history_since(12)["epoch"] == []
+    assert run.history_since(-1)["epoch"] == kept  # older epochs were trimmed: what is kept
+    losses = {e.epoch: e.train_loss for e in run.trainer.history}
+    assert run.history_since(10)["train_loss"] == [losses[11], losses[12]]
