@@ -27,7 +27,6 @@ from engine.model import Model
 from engine.optimizers import OPTIMIZERS, Optimizer
 from engine.regularizers import REGULARIZERS
 
-
 HISTORY = 50_000  # epochs of losses kept (between HISTORY and twice it): about 9 MB at most
 
 
