@@ -80,7 +80,6 @@ class Session:
         self.epochs_per_second: float | None = None
         self.frame_interval = 1.0 / settings.frame_rate
         self.next_frame = 0.0
-        self.frame_cost = 0.0  # seconds the last frame took to build
         self.next_chunk = 0.0  # with a speed cap: when the next chunk may start
         self.frames_sent = 0
         self.views: tuple[str, ...] = frames.DEFAULT_VIEWS
@@ -187,15 +186,11 @@ class Session:
         interval, at least one), always ends in a frame, and sets when the next chunk may start
         (its start + epochs / cap), so the cap holds below the frame rate too."""
         run, deadline, start = self.run, self.next_frame, time.perf_counter()
-        # Under load a chunk can start after its frame was due. It still trains at least as
-        # long as building that frame takes, so drawing never starves training.
-        floor = start + self.frame_cost
         done = 0
         while done < max_epochs and run.status is Status.OK:
             run.step()
             done += 1
-            now = time.perf_counter()
-            if self.interrupt.is_set() or (now >= deadline and now >= floor):
+            if self.interrupt.is_set() or time.perf_counter() >= deadline:
                 break
         capped = self.epochs_per_second is not None
         if capped:
@@ -208,12 +203,10 @@ class Session:
         run, s = self.run, self.settings
         opts = self.options if options is None else options
         ctx = frames.FrameContext(run, s.grid, s.thumb, self.focus, opts, self.sent_epoch)
-        begun = time.perf_counter()
         msg = frames.frame(ctx, self.views)
         self.sent_epoch = run.epoch
         msg["applied"], msg["state"] = self.applied, self.state.value
         now = time.perf_counter()
-        self.frame_cost = now - begun
         # One interval after this frame was due, not after it was built: the cadence holds.
         self.next_frame = max(self.next_frame + self.frame_interval, now)
         return msg
