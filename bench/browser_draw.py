@@ -11,48 +11,16 @@ decode + draw, performance.now() around it) and the Epoch counter. Prints a Mark
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 
+from harness import CHROMIUM_ARGS, free_port, start_server, stop_server
 from playwright.sync_api import sync_playwright
 
 SETUPS = {
     "default: circle, [4, 2]": "#dataset=circle&hidden=4,2",
     "spiral, [8, 8, 8, 8, 8, 8]": "#dataset=spiral&hidden=8,8,8,8,8,8",
 }
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def measure(page, url: str, seconds: float) -> dict[str, float]:
@@ -100,8 +68,7 @@ def main() -> None:
                       f"| {r['max']:.2f} | {r['epochs_per_s']:.0f} |")  # fmt: skip
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

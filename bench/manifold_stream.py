@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from harness import CHROMIUM_ARGS, free_port, start_server, stop_server
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,32 +36,6 @@ SETUPS = [  # name, view options, epochs per second (None: uncapped)
     ("mesh 40, 30 epochs/s (page default)", {"mesh": 40}, 30),
     ("mesh 40 + stages, 30 epochs/s", {"mesh": 40, "stage_layer": 1}, 30),
 ]
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 async def stream(port: int, options: dict, eps: float | None, seconds: float) -> dict:
@@ -177,12 +148,7 @@ def main() -> None:
                 print(f"| {name} | {r['fps']:.1f} | {r['median']:.1f} | {r['p90']:.1f} "
                       f"| {r['stage']:.1f} | {r['stage_p90']:.1f} |")  # fmt: skip
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # a websocket the server waits on: stop it anyway
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

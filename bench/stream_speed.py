@@ -29,10 +29,7 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.request
 from argparse import Namespace
@@ -40,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import free_port, start_server, stop_server
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,46 +60,9 @@ TIMEOUT = 10.0  # seconds any single receive may take before the run gives up
 # -- the server -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def health(port: int) -> dict:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
         return json.load(r)
-
-
-def start_server(port: int, max_sessions: int) -> subprocess.Popen:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "NNP_MAX_SESSIONS": str(max_sessions)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}")
-        try:
-            health(port)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not answer /api/health within 30 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -426,7 +387,7 @@ def main() -> None:
         asyncio.run(run(args.attach, args.attach_pid, args))
         return
     port = free_port()
-    server = start_server(port, max_sessions=max([*args.ramp, 1]) + 8)
+    server = start_server(port, max_sessions=str(max([*args.ramp, 1]) + 8))
     try:
         asyncio.run(run(port, server.pid, args))
     finally:
