@@ -13,6 +13,7 @@ import { LossChart } from "./charts/loss.js";
 import { GradientChart } from "./charts/gradients.js";
 import { ConfusionChart } from "./charts/confusion.js";
 import { Recorder } from "./recorder.js";
+import { bindTransportKeys } from "./keys.js";
 
 const $ = (id) => document.getElementById(id);
 const randomSeed = () => Math.floor(Math.random() * 2 ** 31);
@@ -311,16 +312,7 @@ class Playground {
     });
     $("banner-close").addEventListener("click", () => this.hideBanner());
     // Keyboard: Space plays or pauses, the right arrow steps (when no control has the focus).
-    document.addEventListener("keydown", (e) => {
-      const t = e.target;
-      if (t !== document.body && t !== document.documentElement) return;
-      if (e.key === " ") {
-        e.preventDefault();
-        this.togglePlay();
-      } else if (e.key === "ArrowRight") {
-        this.socket.send("step", { epochs: 1 });
-      }
-    });
+    bindTransportKeys({ togglePlay: () => this.togglePlay(), step: () => this.socket.send("step", { epochs: 1 }) });
     window.addEventListener("hashchange", () => {
       if (location.hash === this.state.toHash()) return;
       this.state.readHash(location.hash);

@@ -13,6 +13,7 @@ import { decodeManifold, stageAt } from "./decode.js";
 import { SpacePlot } from "./space-plot.js";
 import { Thumbs, shortName } from "./thumbs.js";
 import { ProbeChart } from "./probe-chart.js";
+import { bindTransportKeys } from "../../keys.js";
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["metrics", "manifold"];
@@ -187,16 +188,7 @@ class ManifoldLab {
     stage.addEventListener("change", () => this.writeHash());
     $("scrubber").addEventListener("input", (e) => this.scrub(Number(e.target.value)));
     $("live").addEventListener("click", () => this.goLive());
-    document.addEventListener("keydown", (e) => {
-      const t = e.target;
-      if (t !== document.body && t !== document.documentElement) return;
-      if (e.key === " ") {
-        e.preventDefault();
-        this.togglePlay();
-      } else if (e.key === "ArrowRight") {
-        this.socket.send("step", { epochs: 1 });
-      }
-    });
+    bindTransportKeys({ togglePlay: () => this.togglePlay(), step: () => this.socket.send("step", { epochs: 1 }) });
     window.addEventListener("hashchange", () => {
       if (location.hash === this.state.toHash()) return;
       this.readHash(location.hash);

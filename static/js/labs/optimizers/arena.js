@@ -12,6 +12,7 @@ import { Readout, TheoryPanel } from "./readout.js";
 import { logSlider } from "./slider.js";
 import { formulaText } from "./formula.js";
 import { readHash, toHash } from "./hashstate.js";
+import { bindTransportKeys } from "../../keys.js";
 
 const $ = (id) => document.getElementById(id);
 // The race a first visit sees: gradient descent with and without momentum against two
@@ -244,17 +245,7 @@ export class Arena {
     $("race-play").addEventListener("click", () => this.send(this.state === "running" ? "pause" : "play"));
     $("race-step").addEventListener("click", () => this.send("step", { epochs: 1 }));
     $("race-rewind").addEventListener("click", () => this.send("rewind"));
-    document.addEventListener("keydown", (event) => {
-      const tag = event.target.tagName;
-      if (["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag) || event.target.isContentEditable) return;
-      if (event.code === "Space") {
-        event.preventDefault();
-        $("race-play").click();
-      } else if (event.code === "ArrowRight") {
-        event.preventDefault();
-        $("race-step").click();
-      }
-    });
+    bindTransportKeys({ togglePlay: () => $("race-play").click(), step: () => $("race-step").click() });
   }
 
   // ---- server messages ------------------------------------------------------------------------
