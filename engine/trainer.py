@@ -88,7 +88,8 @@ class Trainer:
         self.divergence: dict[str, Any] | None = None
         self.history: list[Epoch] = []
         self._snapshot: dict[str, np.ndarray] = {}
-        self._before_last: dict[str, np.ndarray] = {}
+        # The weights before the last step of the latest epoch (for update-to-weight ratios).
+        self.before_last_step: dict[str, np.ndarray] = {}
         self._encode()
 
     def _encode(self) -> None:
@@ -241,7 +242,7 @@ class Trainer:
                 for w, g in penalised:
                     reg.add_grad(w, g, rate)
                 if start == last:
-                    model.copy_params_into(self._before_last)
+                    model.copy_params_into(self.before_last_step)
                 opt.step(flat, flat_grad)  # every parameter at once: one view of them all
             self.epoch += 1
             result = self._evaluate()

@@ -127,7 +127,7 @@ def layer_gradients(trainer: Trainer) -> list[dict[str, float]]:
     for i, dense in enumerate(model.dense):
         w = dense.params["weight"]
         key = model.weight_keys[i]
-        before = trainer._before_last.get(key)
+        before = trainer.before_last_step.get(key)
         w_norm = float(np.linalg.norm(w))
         ratio = (
             float(np.linalg.norm(w - before)) / w_norm if before is not None and w_norm else None
